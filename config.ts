@@ -159,20 +159,21 @@ class Reader {
         return (v ?? allowed[0]) as T;
     }
 
-    quantity(key: string): { text: string; value: number } {
+    /** `value` is undefined when the key is missing or malformed (already reported): skip comparisons then. */
+    quantity(key: string): { text: string; value?: number } {
         const v = this.value(key);
         const value = v === undefined ? undefined : parseQuantity(v);
         if (v !== undefined && value === undefined) {
             this.fail(key, `${JSON.stringify(v)} is not a Kubernetes quantity; use a number with an optional suffix Ki, Mi, Gi, Ti, k, M, G, T or m (for example 128Mi or 250m)`);
         }
-        return { text: v ?? "0", value: value ?? 0 };
+        return { text: v ?? "0", value };
     }
 
     image(key: string): string {
         const v = this.str(key);
         const lastPart = v.slice(v.lastIndexOf("/") + 1);
         if (v.includes("@sha256:")) return v;
-        if (!lastPart.includes(":")) this.fail(key, `${JSON.stringify(v)} has no tag; pin a version tag (for example ${lastPart || "redis"}:7.2.5-alpine)`);
+        if (!lastPart.includes(":")) this.fail(key, `${JSON.stringify(v)} has no tag; pin a version tag (for example ${v || "redis"}:<version>)`);
         else if (lastPart.endsWith(":latest")) this.fail(key, `${JSON.stringify(v)} uses the latest tag; pin a version tag`);
         return v;
     }
@@ -205,33 +206,34 @@ class Reader {
         const [cpuRequest, cpuLimit] = [this.quantity(`${prefix}CpuRequest`), this.quantity(`${prefix}CpuLimit`)];
         const [memoryRequest, memoryLimit] = [this.quantity(`${prefix}MemoryRequest`), this.quantity(`${prefix}MemoryLimit`)];
         for (const [kind, req, lim] of [["Cpu", cpuRequest, cpuLimit], ["Memory", memoryRequest, memoryLimit]] as const) {
-            if (req.value > lim.value) {
+            if (req.value !== undefined && lim.value !== undefined && req.value > lim.value) {
                 this.fail(`${prefix}${kind}Request`, `${req.text} is above ${prefix}${kind}Limit (${lim.text}); a request may not exceed its limit`);
             }
         }
         return {
             cpuRequest: cpuRequest.text, cpuLimit: cpuLimit.text,
             memoryRequest: memoryRequest.text, memoryLimit: memoryLimit.text,
-            memoryLimitBytes: memoryLimit.value,
+            memoryLimitBytes: memoryLimit.value ?? 0,
         };
     }
 
     /** Redis sizing: maxmemory stays below the memory limit, leaving room for Redis's own overhead. */
     redis(prefix: string, maxmemoryKey?: string, policyKey?: string, fixedPolicy = "noeviction"): RedisSizing {
         const { memoryLimitBytes, ...resources } = this.resources(prefix);
-        let maxmemoryBytes = Math.floor(memoryLimitBytes * AUTO_MAXMEMORY_SHARE);
-        const explicit = maxmemoryKey === undefined ? "auto" : this.str(maxmemoryKey);
-        if (maxmemoryKey !== undefined && explicit !== "auto") {
-            const q = this.quantity(maxmemoryKey);
-            if (q.value > 0 && q.value >= memoryLimitBytes) {
-                this.fail(maxmemoryKey, `${explicit} is at or above ${prefix}MemoryLimit (${resources.memoryLimit}); use "auto" (${AUTO_MAXMEMORY_SHARE * 100}% of the limit, ${formatBytes(maxmemoryBytes)}) or a quantity below the limit`);
-            } else if (q.value > 0 && q.value < 1024 * 1024) {
-                this.fail(maxmemoryKey, `${explicit} is below 1Mi; use "auto" or a quantity from 1Mi up to below ${prefix}MemoryLimit`);
-            }
-            maxmemoryBytes = Math.floor(q.value);
-        }
         const maxmemoryPolicy = policyKey === undefined ? fixedPolicy : this.oneOf(policyKey, MAXMEMORY_POLICIES, "a Redis maxmemory-policy");
-        return { ...resources, maxmemoryBytes, maxmemoryPolicy };
+        const auto = Math.floor(memoryLimitBytes * AUTO_MAXMEMORY_SHARE);
+        if (maxmemoryKey === undefined || this.str(maxmemoryKey) === "auto") {
+            return { ...resources, maxmemoryBytes: auto, maxmemoryPolicy };
+        }
+        const q = this.quantity(maxmemoryKey);
+        if (q.value !== undefined && memoryLimitBytes > 0) {
+            if (q.value >= memoryLimitBytes) {
+                this.fail(maxmemoryKey, `${q.text} is at or above ${prefix}MemoryLimit (${resources.memoryLimit}); use "auto" (${AUTO_MAXMEMORY_SHARE * 100}% of the limit, ${formatBytes(auto)}) or a quantity below the limit`);
+            } else if (q.value < 1024 * 1024) {
+                this.fail(maxmemoryKey, `${q.text} is below 1Mi; use "auto" or a quantity from 1Mi up to below ${prefix}MemoryLimit`);
+            }
+        }
+        return { ...resources, maxmemoryBytes: Math.floor(q.value ?? auto), maxmemoryPolicy };
     }
 }
 

@@ -10,7 +10,23 @@ import { ROOT, rawStackConfig } from "./stack-config";
 export interface Recorded {
     readonly type: string;
     readonly name: string;
+    /** Inputs with Pulumi secrets unwrapped to their values. */
     readonly inputs: any;
+    /** Dotted paths of the inputs that were Pulumi secrets. */
+    readonly secretPaths: readonly string[];
+}
+
+/** Replaces serialized secrets by their values, collecting where they were. */
+function unwrapSecrets(value: any, at: string, found: string[]): any {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${at}[${i}]`, found));
+    if (value && typeof value === "object") {
+        if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+            found.push(at);
+            return unwrapSecrets(value.value, at, []);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, found)]));
+    }
+    return value;
 }
 
 export interface ProgramRun {
@@ -63,7 +79,9 @@ function runOnce(stack: string, overrides: Record<string, unknown>): Promise<Pro
         let password = "";
         await pulumi.runtime.setMocks({
             newResource: (args) => {
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                const secretPaths: string[] = [];
+                const inputs = unwrapSecrets(args.inputs, "", secretPaths);
+                resources.push({ type: args.type, name: args.name, inputs, secretPaths });
                 const state = { ...args.inputs };
                 if (args.type === "random:index/randomPassword:RandomPassword") {
                     password = `${MOCK_PASSWORD_PREFIX}${"x7Q".repeat(20)}`.slice(0, args.inputs.length);
@@ -76,7 +94,13 @@ function runOnce(stack: string, overrides: Record<string, unknown>): Promise<Pro
         pulumi.runtime.setAllConfig(rawStackConfig(stack, overrides));
         const entry = path.join(ROOT, "index.ts");
         delete require.cache[require.resolve(entry)];
-        const exportsOf = require(entry) as Record<string, unknown>;
+        let exportsOf: Record<string, unknown>;
+        try {
+            exportsOf = require(entry);
+        } catch (e) {
+            await settle(() => resources.length);
+            throw Object.assign(e as Error, { registered: resources.length });
+        }
         const outputs: Record<string, unknown> = {};
         const secretOutputs: string[] = [];
         for (const [name, value] of Object.entries(exportsOf)) {
@@ -90,9 +114,10 @@ function runOnce(stack: string, overrides: Record<string, unknown>): Promise<Pro
     return run;
 }
 
-/** The one recorded resource of `type` whose Kubernetes name (or Pulumi name) is `name`. */
-export function find(run: ProgramRun, type: string, name: string): Recorded {
-    const matches = run.resources.filter((r) => r.type === type && (r.inputs?.metadata?.name === name || r.name === name));
+/** The one recorded resource of `type` named `name` (Kubernetes name, else Pulumi name), optionally in `namespace`. */
+export function find(run: ProgramRun, type: string, name: string, namespace?: string): Recorded {
+    const matches = run.resources.filter((r) => r.type === type && (r.inputs?.metadata?.name ?? r.name) === name
+        && (namespace === undefined || r.inputs?.metadata?.namespace === namespace));
     if (matches.length !== 1) {
         throw new Error(`expected one ${type} named ${name}, found ${matches.length} (of ${run.resources.filter((r) => r.type === type).map((r) => r.inputs?.metadata?.name ?? r.name).join(", ")})`);
     }
