@@ -58,7 +58,9 @@ export class ReplicatedRedis extends pulumi.ComponentResource {
         const instanceSelector = { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": name };
         this.clientLabels = { [`clients.redis-platform/${name}`]: "true" };
 
-        const ns = isolatedNamespace(this, name, { name: args.namespace, labels: master });
+        // Deleting a namespace deletes its claims whatever their retention policy: with Retain the
+        // namespace stays on `pulumi destroy`, so the data does too (remove it by hand when unwanted).
+        const ns = isolatedNamespace(this, name, { name: args.namespace, labels: master, retainOnDelete: args.pvcRetention === "Retain" });
         const namespace = ns.metadata.name;
 
         const password = new random.RandomPassword(`${name}-password`, { length: args.passwordLength, special: false }, { parent: this });

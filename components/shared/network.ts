@@ -14,13 +14,15 @@ export interface NamespaceArgs {
     readonly labels: Labels;
     /** "baseline" only where stack config exempts a workload of this namespace from "restricted". */
     readonly podSecurity?: "restricted" | "baseline";
+    /** Leave the namespace (and so its retained claims) in the cluster on `pulumi destroy`. */
+    readonly retainOnDelete?: boolean;
 }
 
 /** A namespace labelled for Pod Security admission, with its default-deny ingress policy. */
 export function isolatedNamespace(parent: pulumi.Resource, prefix: string, args: NamespaceArgs): k8s.core.v1.Namespace {
     const ns = new k8s.core.v1.Namespace(`${prefix}-namespace`, {
         metadata: { name: args.name, labels: { ...args.labels.all, ...podSecurityLabels(args.podSecurity ?? "restricted") } },
-    }, { parent });
+    }, { parent, retainOnDelete: args.retainOnDelete });
     new k8s.networking.v1.NetworkPolicy(`${prefix}-default-deny`, {
         metadata: { name: "default-deny-ingress", namespace: ns.metadata.name, labels: args.labels.all },
         spec: { podSelector: {}, policyTypes: ["Ingress"] },

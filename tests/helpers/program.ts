@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { PROJECT } from "../../config";
-import { ROOT, rawStackConfig } from "./stack-config";
+import { ROOT, rawStackConfig } from "../../scripts/lib/stack-files";
 
 export interface Recorded {
     readonly type: string;

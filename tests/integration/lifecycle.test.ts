@@ -1,0 +1,126 @@
+/**
+ * The dev configuration's whole life on the embedded cluster, through the Automation API with the
+ * policy pack: preview of the empty stack, up, live checks, no-op up, a config change, drift caught
+ * by refresh, destroy and a second destroy. Runs as stack "integration" in namespaces of its own.
+ */
+import * as assert from "assert/strict";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { Stack } from "@pulumi/pulumi/automation";
+import { runProgram } from "../helpers/program";
+import { clients, eventually, namespaceExists, readiness, readyEndpoints } from "./helpers/live";
+import { changes, destroyIfDeployed, generatedStack, progress, recordSteps, withPolicy, writeStackConfig } from "./helpers/stacks";
+
+const STACK = "integration";
+export const NAMESPACES = { cache: "it-sample-app", redis: "it-redis", platform: "it-ecommerce", guestbook: "it-guestbook" };
+export const OVERRIDES = {
+    cacheNamespace: NAMESPACES.cache,
+    replicatedNamespace: NAMESPACES.redis,
+    platformNamespace: NAMESPACES.platform,
+    guestbookNamespace: NAMESPACES.guestbook,
+    policyExemptions: [{
+        rule: "pod-security-restricted",
+        resource: `Deployment/${NAMESPACES.guestbook}/frontend`,
+        reason: "The upstream gb-frontend image runs Apache as root on port 80; the sample is kept as published, in dev only.",
+    }],
+};
+
+describe("dev stack lifecycle on the embedded cluster", function () {
+    this.timeout(20 * 60_000);
+    let stack: Stack;
+
+    before(async () => {
+        stack = await generatedStack(STACK, "dev", OVERRIDES);
+        await destroyIfDeployed(stack);
+    });
+
+    it("previews the empty stack as exactly the creates the program registers, and passes the policy pack", async () => {
+        const { onEvent, steps } = recordSteps();
+        const result = await stack.preview({ ...withPolicy(STACK), onEvent, onOutput: progress("preview") });
+        const mocked = await runProgram("dev", OVERRIDES);
+        const expected = [`create pulumi:pulumi:Stack redis-platform-${STACK}`, ...mocked.resources.map((r) => `create ${r.type} ${r.name}`)];
+        assert.deepEqual([...steps].sort(), expected.sort());
+        assert.deepEqual(changes(result.changeSummary), { create: expected.length });
+        assert.doesNotMatch(result.stdout, /mandatory/i, "no mandatory policy violation");
+        assert.match(result.stdout, /exempted: pod-security-restricted for Deployment\/it-guestbook\/frontend/);
+    });
+
+    it("deploys, and every workload, Service, claim and the Secret is live and healthy", async () => {
+        const up = await stack.up({ ...withPolicy(STACK), onOutput: progress("up") });
+        assert.equal(up.summary.result, "succeeded");
+
+        const expectedReady: Record<string, Record<string, [number, number]>> = {
+            [NAMESPACES.cache]: { "redis-deployment": [2, 2] },
+            [NAMESPACES.redis]: { "redis-master": [1, 1], "redis-replica": [2, 2] },
+            [NAMESPACES.platform]: { "api-gateway": [2, 2], "user-service": [2, 2], "order-service": [2, 2], "product-service": [2, 2] },
+            [NAMESPACES.guestbook]: { frontend: [3, 3], "redis-leader": [1, 1], "redis-follower": [2, 2] },
+        };
+        for (const [ns, expected] of Object.entries(expectedReady)) {
+            // product-service starts at 1 and is raised to the HPA minimum by the HPA controller.
+            assert.ok(await eventually(async () => {
+                const live = await readiness(ns);
+                return Object.entries(expected).every(([name, want]) => JSON.stringify(live[name]) === JSON.stringify(want));
+            }), `${ns}: ${JSON.stringify(await readiness(ns))} != ${JSON.stringify(expected)}`);
+            const endpoints = await readyEndpoints(ns);
+            for (const [svc, n] of Object.entries(endpoints)) assert.ok(n > 0, `${ns}/${svc} has no ready endpoint`);
+        }
+
+        const { core, apps } = clients();
+        const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACES.redis })).items;
+        assert.deepEqual(claims.map((c) => `${c.metadata!.name} ${c.status!.phase}`).sort(), [
+            "data-redis-master-0 Bound", "data-redis-replica-0 Bound", "data-redis-replica-1 Bound",
+        ]);
+        const secret = await core.readNamespacedSecret({ name: "redis-secret", namespace: NAMESPACES.redis });
+        assert.ok(Buffer.from(secret.data!.password!, "base64").length >= 32);
+        const master = await apps.readNamespacedStatefulSet({ name: "redis-master", namespace: NAMESPACES.redis });
+        assert.deepEqual(master.spec!.template.spec!.containers[0].env, [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "redis-secret", key: "password" } } }]);
+
+        const inDefault = [
+            ...(await apps.listNamespacedDeployment({ namespace: "default" })).items,
+            ...(await core.listNamespacedService({ namespace: "default" })).items.filter((s) => s.metadata!.name !== "kubernetes"),
+            ...(await core.listNamespacedConfigMap({ namespace: "default" })).items.filter((c) => c.metadata!.name !== "kube-root-ca.crt"),
+        ];
+        assert.deepEqual(inDefault.map((o) => o.metadata!.name), []);
+    });
+
+    it("changes nothing on a second up", async () => {
+        const up = await stack.up({ ...withPolicy(STACK), expectNoChanges: true, onOutput: progress("no-op up") });
+        assert.deepEqual(changes(up.summary.resourceChanges), {});
+    });
+
+    it("turns a replica count change into exactly that diff, and converges", async () => {
+        writeStackConfig(STACK, "dev", { ...OVERRIDES, cacheReplicas: 3 });
+        const { onEvent, steps } = recordSteps();
+        const preview = await stack.preview({ ...withPolicy(STACK), onEvent, diff: true });
+        assert.deepEqual(steps.filter((s) => !s.startsWith("same ")), ["update kubernetes:apps/v1:Deployment cache-deployment"]);
+        assert.match(preview.stdout, /replicas\s*:\s*2 => 3/);
+        await stack.up({ ...withPolicy(STACK), onOutput: progress("scale up") });
+        assert.ok(await eventually(async () => JSON.stringify((await readiness(NAMESPACES.cache))["redis-deployment"]) === "[3,3]"));
+    });
+
+    it("detects a hand-made change in the cluster on refresh", async () => {
+        const { apps } = clients();
+        // A merge patch of the scale subresource, as `kubectl scale` does.
+        await apps.patchNamespacedDeploymentScale({ name: "redis-deployment", namespace: NAMESPACES.cache, body: { spec: { replicas: 1 } } },
+            setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+        const refresh = await stack.refresh({ onOutput: progress("refresh") });
+        assert.deepEqual(changes(refresh.summary.resourceChanges), { update: 1 });
+        const { onEvent, steps } = recordSteps();
+        await stack.up({ ...withPolicy(STACK), onEvent, onOutput: progress("re-converge") });
+        assert.deepEqual(steps.filter((s) => !s.startsWith("same ")), ["update kubernetes:apps/v1:Deployment cache-deployment"]);
+        assert.ok(await eventually(async () => JSON.stringify((await readiness(NAMESPACES.cache))["redis-deployment"]) === "[3,3]"));
+    });
+
+    it("destroys everything it created (claims deleted: dev retention is Delete), and a second destroy is a no-op", async () => {
+        const destroy = await stack.destroy({ onOutput: progress("destroy") });
+        assert.equal(destroy.summary.result, "succeeded");
+        for (const ns of Object.values(NAMESPACES)) {
+            assert.ok(await eventually(async () => !(await namespaceExists(ns)), 180_000), `namespace ${ns} still exists`);
+        }
+        const { core } = clients();
+        const volumes = (await core.listPersistentVolume()).items.filter((pv) => pv.spec?.claimRef?.namespace === NAMESPACES.redis && pv.status?.phase !== "Released");
+        assert.deepEqual(volumes.map((v) => v.metadata!.name), []);
+        const again = await stack.destroy();
+        assert.deepEqual(changes(again.summary.resourceChanges), {});
+        assert.equal((await stack.exportStack()).deployment?.resources?.length ?? 0, 0);
+    });
+});
