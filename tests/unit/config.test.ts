@@ -1,7 +1,7 @@
 import * as assert from "assert/strict";
 import { ConfigError, StackConfig, parseConfig } from "../../config";
 import { parseQuantity } from "../../components/shared/quantity";
-import { rawGetter } from "../helpers/stack-config";
+import { rawGetter } from "../../scripts/lib/stack-files";
 
 function parse(stack: string, overrides: Record<string, unknown> = {}): StackConfig {
     return parseConfig(rawGetter(stack, overrides));
