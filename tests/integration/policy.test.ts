@@ -1,0 +1,29 @@
+/** The policy pack, run by the real Pulumi CLI: a program with deliberate violations is rejected. */
+import * as assert from "assert/strict";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { POLICY_DIR, progress } from "./helpers/stacks";
+
+const FIXTURE = path.join(__dirname, "fixtures", "violations");
+
+describe("policy pack at preview", function () {
+    this.timeout(10 * 60_000);
+
+    it("rejects a program with deliberate violations, naming each broken rule and never echoing the secret", async () => {
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName: "ci-violations", workDir: FIXTURE });
+        const config = path.join(os.tmpdir(), "policy-violations-pack-config.json");
+        fs.writeFileSync(config, JSON.stringify({ environment: "dev", exemptions: [] }));
+        let output = "";
+        await assert.rejects(
+            stack.preview({ policyPacks: [POLICY_DIR], policyPackConfigs: [config], onOutput: (l) => { output += l; progress("violations")(l); } }),
+            (e: Error) => { output += e.message; return true; },
+        );
+        for (const rule of ["image-tag-pinned", "container-resources", "container-probes", "workload-controller", "secret-env-from-secret-ref", "no-redis-auth-in-config", "pod-security-restricted", "no-default-namespace", "environment-labels", "pdb-coverage", "network-policy-default-deny"]) {
+            assert.match(output, new RegExp(rule), `the output names ${rule}`);
+        }
+        assert.doesNotMatch(output, /hunter2-not-a-real-secret/);
+        await stack.workspace.removeStack("ci-violations", { force: true });
+    });
+});
