@@ -8,7 +8,11 @@ import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../helpers/program";
 import { clients, eventually, namespaceExists, readiness, readyEndpoints } from "./helpers/live";
-import { changes, destroyIfDeployed, generatedStack, progress, recordSteps, withPolicy, writeStackConfig } from "./helpers/stacks";
+import { changes, destroyIfDeployed, generatedStack, packConfig, progress, recordSteps, withPolicy, writeStackConfig } from "./helpers/stacks";
+import { CONTEXT, KUBECONFIG } from "./helpers/live";
+import { liveCheck } from "../../policy/live-check";
+import { PackConfig } from "../../policy/rules";
+import * as fs from "fs";
 
 const STACK = "integration";
 export const NAMESPACES = { cache: "it-sample-app", redis: "it-redis", platform: "it-ecommerce", guestbook: "it-guestbook" };
@@ -82,6 +86,12 @@ describe("dev stack lifecycle on the embedded cluster", function () {
         assert.deepEqual(inDefault.map((o) => o.metadata!.name), []);
     });
 
+    it("passes the policy pack again on the live objects (server-side defaults included)", async () => {
+        const config = JSON.parse(fs.readFileSync(packConfig(STACK), "utf8")) as PackConfig;
+        const violations = await liveCheck(KUBECONFIG, CONTEXT, Object.values(NAMESPACES), config);
+        assert.deepEqual(violations.filter((v) => v.level === "mandatory").map((v) => v.message), []);
+    });
+
     it("changes nothing on a second up", async () => {
         const up = await stack.up({ ...withPolicy(STACK), expectNoChanges: true, onOutput: progress("no-op up") });
         assert.deepEqual(changes(up.summary.resourceChanges), {});
@@ -108,6 +118,18 @@ describe("dev stack lifecycle on the embedded cluster", function () {
         await stack.up({ ...withPolicy(STACK), onEvent, onOutput: progress("re-converge") });
         assert.deepEqual(steps.filter((s) => !s.startsWith("same ")), ["update kubernetes:apps/v1:Deployment cache-deployment"]);
         assert.ok(await eventually(async () => JSON.stringify((await readiness(NAMESPACES.cache))["redis-deployment"]) === "[3,3]"));
+    });
+
+    it("fails the live check by rule name when a container's limits are removed by hand, and up --refresh restores them", async () => {
+        const { apps } = clients();
+        await apps.patchNamespacedDeployment({ name: "api-gateway", namespace: NAMESPACES.platform, body: [{ op: "remove", path: "/spec/template/spec/containers/0/resources/limits" }] },
+            setHeaderOptions("Content-Type", PatchStrategy.JsonPatch));
+        const config = JSON.parse(fs.readFileSync(packConfig(STACK), "utf8")) as PackConfig;
+        const mandatory = (await liveCheck(KUBECONFIG, CONTEXT, [NAMESPACES.platform], config)).filter((v) => v.level === "mandatory");
+        assert.ok(mandatory.some((v) => v.rule === "container-resources" && v.resource === `Deployment/${NAMESPACES.platform}/api-gateway`), JSON.stringify(mandatory.map((v) => v.message)));
+        await stack.up({ ...withPolicy(STACK), refresh: true, onOutput: progress("restore limits") });
+        const live = await apps.readNamespacedDeployment({ name: "api-gateway", namespace: NAMESPACES.platform });
+        assert.deepEqual(live.spec!.template.spec!.containers[0].resources!.limits, { cpu: "200m", memory: "128Mi" });
     });
 
     it("destroys everything it created (claims deleted: dev retention is Delete), and a second destroy is a no-op", async () => {

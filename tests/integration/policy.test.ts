@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { POLICY_DIR, progress } from "./helpers/stacks";
+import { buildPackConfig } from "../../policy/stack-config";
 
 const FIXTURE = path.join(__dirname, "fixtures", "violations");
 
@@ -14,7 +15,7 @@ describe("policy pack at preview", function () {
     it("rejects a program with deliberate violations, naming each broken rule and never echoing the secret", async () => {
         const stack = await LocalWorkspace.createOrSelectStack({ stackName: "ci-violations", workDir: FIXTURE });
         const config = path.join(os.tmpdir(), "policy-violations-pack-config.json");
-        fs.writeFileSync(config, JSON.stringify({ environment: "dev", exemptions: [] }));
+        fs.writeFileSync(config, JSON.stringify(buildPackConfig({ environment: "dev", exemptions: [] })));
         let output = "";
         await assert.rejects(
             stack.preview({ policyPacks: [POLICY_DIR], policyPackConfigs: [config], onOutput: (l) => { output += l; progress("violations")(l); } }),
