@@ -627,7 +627,8 @@ cmd_up() {
     --service-account-private-key-file="${PKI}/sa.key" --root-ca-file="${PKI}/ca.crt" \
     --cluster-signing-cert-file="${PKI}/ca.crt" --cluster-signing-key-file="${PKI}/ca.key" \
     --use-service-account-credentials=true --cluster-name=embedded \
-    --enable-hostpath-provisioner=true --profiling=false --v=1
+    --enable-hostpath-provisioner=true --pvclaimbinder-sync-period=2s \
+    --profiling=false --v=1
   start kube-scheduler \
     --kubeconfig="${KCFG_DIR}/scheduler.kubeconfig" \
     --authentication-kubeconfig="${KCFG_DIR}/scheduler.kubeconfig" \
