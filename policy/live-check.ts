@@ -6,7 +6,8 @@
 // Exits 1 when a mandatory violation is found, 2 when the check itself fails. Secrets are never
 // listed: no rule needs their data, and a checker should not hold it.
 import * as fs from "fs";
-import { KubeConfig, KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
+import { KubeConfig, KubernetesObject, KubernetesObjectApi, dumpYaml } from "@kubernetes/client-node";
+import * as yaml from "js-yaml";
 import { PackConfig, Violation, evaluate } from "./rules";
 import { K8sObject } from "./lib/types";
 
@@ -40,6 +41,15 @@ export async function collectLiveObjects(lister: Lister, namespaces: readonly st
     return out;
 }
 
+/**
+ * client-node hands back its model classes, not the wire format: NetworkPolicy `from` becomes
+ * `_from`, LimitRange `default` becomes `_default`, timestamps become Dates. The rules read the wire
+ * format (as Pulumi passes it), so every object is serialized back through client-node's own mapping.
+ */
+export function toWire(o: KubernetesObject, apiVersion: string, kind: string): K8sObject {
+    return yaml.load(dumpYaml({ ...o, apiVersion, kind })) as K8sObject;
+}
+
 /** A Lister over @kubernetes/client-node's generic object API, following list pagination. */
 export function clientLister(kubeconfigPath: string, context: string): Lister {
     const kc = new KubeConfig();
@@ -52,14 +62,14 @@ export function clientLister(kubeconfigPath: string, context: string): Lister {
             let token: string | undefined;
             do {
                 const page = await api.list<KubernetesObject>(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, undefined, 500, token);
-                items.push(...(page.items as K8sObject[]));
+                items.push(...page.items.map((item) => toWire(item, apiVersion, kind)));
                 token = page.metadata?._continue || undefined;
             } while (token);
             return items;
         },
         async read(apiVersion, kind, name) {
             try {
-                return await api.read({ apiVersion, kind, metadata: { name } }) as K8sObject;
+                return toWire(await api.read({ apiVersion, kind, metadata: { name } }), apiVersion, kind);
             } catch (e) {
                 if ((e as { code?: number }).code === 404) return undefined;
                 throw e;

@@ -641,7 +641,10 @@ cmd_up() {
   start kwok \
     --kubeconfig="${KCFG_DIR}/kwok.kubeconfig" --config="${STATE}/kwok/kwok.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --cidr=10.244.0.0/24 --node-ip=127.0.0.1 --server-address="127.0.0.1:${KWOK_PORT}"
+    --cidr=10.244.0.0/24 --node-ip=127.0.0.1 --server-address="127.0.0.1:${KWOK_PORT}" \
+    --node-lease-duration-seconds=40
+  # Without a node Lease, kwok's status heartbeats (about once a minute) miss the controller
+  # manager's 50s grace period: the node flaps NotReady and its pods lose Ready for good.
   wait_until "kwok /healthz" kwok healthy kwok
   wait_until "node ${NODE_NAME} Ready" kwok node_ready
   wait_until "ServiceAccount default/default" kube-controller-manager default_sa_exists
