@@ -7,26 +7,16 @@ import * as assert from "assert/strict";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../helpers/program";
-import { clients, eventually, namespaceExists, readiness, readyEndpoints } from "./helpers/live";
+import { assertReady, clients, eventually, expectedReadiness, namespaceExists, namespaceOverrides, readiness, testNamespaces } from "../helpers/cluster";
 import { changes, destroyIfDeployed, generatedStack, packConfig, progress, recordSteps, withPolicy, writeStackConfig } from "./helpers/stacks";
-import { CONTEXT, KUBECONFIG } from "./helpers/live";
+import { CONTEXT, KUBECONFIG } from "../helpers/cluster";
 import { liveCheck } from "../../policy/live-check";
 import { PackConfig } from "../../policy/rules";
 import * as fs from "fs";
 
 const STACK = "integration";
-export const NAMESPACES = { cache: "it-sample-app", redis: "it-redis", platform: "it-ecommerce", guestbook: "it-guestbook" };
-export const OVERRIDES = {
-    cacheNamespace: NAMESPACES.cache,
-    replicatedNamespace: NAMESPACES.redis,
-    platformNamespace: NAMESPACES.platform,
-    guestbookNamespace: NAMESPACES.guestbook,
-    policyExemptions: [{
-        rule: "pod-security-restricted",
-        resource: `Deployment/${NAMESPACES.guestbook}/frontend`,
-        reason: "The upstream gb-frontend image runs Apache as root on port 80; the sample is kept as published, in dev only.",
-    }],
-};
+const NAMESPACES = testNamespaces("it");
+const OVERRIDES = namespaceOverrides("it");
 
 describe("dev stack lifecycle on the embedded cluster", function () {
     this.timeout(20 * 60_000);
@@ -52,21 +42,7 @@ describe("dev stack lifecycle on the embedded cluster", function () {
         const up = await stack.up({ ...withPolicy(STACK), onOutput: progress("up") });
         assert.equal(up.summary.result, "succeeded");
 
-        const expectedReady: Record<string, Record<string, [number, number]>> = {
-            [NAMESPACES.cache]: { "redis-deployment": [2, 2] },
-            [NAMESPACES.redis]: { "redis-master": [1, 1], "redis-replica": [2, 2] },
-            [NAMESPACES.platform]: { "api-gateway": [2, 2], "user-service": [2, 2], "order-service": [2, 2], "product-service": [2, 2] },
-            [NAMESPACES.guestbook]: { frontend: [3, 3], "redis-leader": [1, 1], "redis-follower": [2, 2] },
-        };
-        for (const [ns, expected] of Object.entries(expectedReady)) {
-            // product-service starts at 1 and is raised to the HPA minimum by the HPA controller.
-            assert.ok(await eventually(async () => {
-                const live = await readiness(ns);
-                return Object.entries(expected).every(([name, want]) => JSON.stringify(live[name]) === JSON.stringify(want));
-            }), `${ns}: ${JSON.stringify(await readiness(ns))} != ${JSON.stringify(expected)}`);
-            const endpoints = await readyEndpoints(ns);
-            for (const [svc, n] of Object.entries(endpoints)) assert.ok(n > 0, `${ns}/${svc} has no ready endpoint`);
-        }
+        await assertReady(expectedReadiness("it"));
 
         const { core, apps } = clients();
         const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACES.redis })).items;
