@@ -187,6 +187,22 @@ on_exit() {
 # ---------------------------------------------------------------------------------------------
 # build steps (each appends to $LOG; a non-zero status aborts the build)
 
+# resolve_provider MOD SDK_MOD VERSION OVERRIDE: resolve_module for a provider module, trying the
+# release commit of its tagged sdk/ module; on failure PROVIDER_MISSING says what was tried.
+resolve_provider() {
+    local mod="$1" sdk="$2" ver="$3" override="$4" c="" t=""
+    if [ -z "$override" ] && release_commit "$sdk" "v$ver"; then
+        c="$REL_COMMIT" t="$REL_TIME"
+    fi
+    resolve_module "$mod" 4 "v$ver" "$c" "$t" "$override" && return 0
+    if [ -n "$c" ]; then
+        PROVIDER_MISSING="$mod (tried: $RESOLVE_TRIED; release commit $c from $sdk@v$ver)"
+    else
+        PROVIDER_MISSING="$mod (tried: $RESOLVE_TRIED; $sdk@v$ver, for the release commit, is not served either)"
+    fi
+    return 1
+}
+
 step_resolve() {
     # pulumi CLI: pkg/v3 is tagged pkg/vX.Y.Z.
     resolve_module "$PULUMI_MOD" 3 "v$TC_PULUMI_VERSION" "" "" "" ||
@@ -222,33 +238,17 @@ step_resolve() {
     fi
     # Providers: provider/ modules are untagged in their repos; the release commit comes from the
     # tagged sdk/ module of the same release.
-    local c="" t=""
-    if [ -z "${TOOLCHAIN_K8S_MODVER:-}" ] && release_commit "$K8S_SDK_MOD" "v$TC_K8S_VERSION"; then
-        c="$REL_COMMIT" t="$REL_TIME"
-    fi
-    if resolve_module "$K8S_MOD" 4 "v$TC_K8S_VERSION" "$c" "$t" "${TOOLCHAIN_K8S_MODVER:-}"; then
+    if resolve_provider "$K8S_MOD" "$K8S_SDK_MOD" "$TC_K8S_VERSION" "${TOOLCHAIN_K8S_MODVER:-}"; then
         K8S_VERSION_MOD="$RESOLVED_VERSION"
         K8S_DIR="$RESOLVED_DIR"
     else
-        if [ -n "$c" ]; then
-            missing+=("$K8S_MOD (tried: $RESOLVE_TRIED; release commit $c from $K8S_SDK_MOD@v$TC_K8S_VERSION)")
-        else
-            missing+=("$K8S_MOD (tried: $RESOLVE_TRIED; $K8S_SDK_MOD@v$TC_K8S_VERSION, for the release commit, is not served either)")
-        fi
+        missing+=("$PROVIDER_MISSING")
     fi
-    c="" t=""
-    if [ -z "${TOOLCHAIN_RANDOM_MODVER:-}" ] && release_commit "$RANDOM_SDK_MOD" "v$TC_RANDOM_VERSION"; then
-        c="$REL_COMMIT" t="$REL_TIME"
-    fi
-    if resolve_module "$RANDOM_MOD" 4 "v$TC_RANDOM_VERSION" "$c" "$t" "${TOOLCHAIN_RANDOM_MODVER:-}"; then
+    if resolve_provider "$RANDOM_MOD" "$RANDOM_SDK_MOD" "$TC_RANDOM_VERSION" "${TOOLCHAIN_RANDOM_MODVER:-}"; then
         RANDOM_VERSION_MOD="$RESOLVED_VERSION"
         RANDOM_DIR="$RESOLVED_DIR"
     else
-        if [ -n "$c" ]; then
-            missing+=("$RANDOM_MOD (tried: $RESOLVE_TRIED; release commit $c from $RANDOM_SDK_MOD@v$TC_RANDOM_VERSION)")
-        else
-            missing+=("$RANDOM_MOD (tried: $RESOLVE_TRIED; $RANDOM_SDK_MOD@v$TC_RANDOM_VERSION, for the release commit, is not served either)")
-        fi
+        missing+=("$PROVIDER_MISSING")
     fi
     if [ ${#missing[@]} -gt 0 ]; then
         local m
