@@ -328,12 +328,13 @@ export function parseConfig(raw: (key: string) => string | undefined): StackConf
     };
     checkQuota(r, platform);
 
-    const frontendExempt = policyExemptions.some((e) => e.rule === "pod-security-restricted" && e.resource.startsWith("Deployment/") && e.resource.endsWith("/frontend"));
     const guestbookEnabled = r.bool("guestbookEnabled");
     const guestbookResources = r.resources("guestbook");
+    const guestbookNamespace = guestbookEnabled ? r.namespace("guestbookNamespace", namespaces) : r.str("guestbookNamespace");
+    const frontendExempt = policyExemptions.some((e) => e.rule === "pod-security-restricted" && e.resource === `Deployment/${guestbookNamespace}/frontend`);
     const guestbook = {
         enabled: guestbookEnabled,
-        namespace: guestbookEnabled ? r.namespace("guestbookNamespace", namespaces) : r.str("guestbookNamespace"),
+        namespace: guestbookNamespace,
         frontendImage: r.image("guestbookFrontendImage"),
         frontendReplicas: r.int("guestbookFrontendReplicas", 1, 50),
         serviceType: r.oneOf("guestbookServiceType", SERVICE_TYPES, "a Service type"),

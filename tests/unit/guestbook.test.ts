@@ -51,3 +51,10 @@ describe("Guestbook (seed 002)", () => {
         assert.equal(prod.outputs.guestbookFrontendHost, undefined);
     });
 });
+
+describe("Guestbook exemption matching", () => {
+    it("relaxes the frontend only for an exemption naming its own Deployment/namespace/name", async () => {
+        const elsewhere = await runProgram("dev", { policyExemptions: [{ rule: "pod-security-restricted", resource: "Deployment/other/frontend", reason: "not this one" }] });
+        assert.equal(container(find(elsewhere, T.Deployment, "frontend", NS)).securityContext.runAsNonRoot, true);
+    });
+});
