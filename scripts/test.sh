@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (npm test). Installs or builds whatever is missing (npm packages,
 # cluster binaries, Pulumi toolchain; all cached outside the repo) and runs, in order:
-#   1. type checks, unit and policy tests (Pulumi mocks; seconds)
+#   1. type checks, unit and policy tests (Pulumi mocks; seconds), and the policy pack itself
+#      started and driven over gRPC the way the Pulumi CLI does
 #   2. the embedded cluster: its smoke test, then the program's manifests applied to the API
 #      server with readiness, claims and the policy pack's live check (tests/cluster)
 #   3. the Pulumi lifecycle tests through the Automation API (tests/integration): preview, up,
@@ -53,6 +54,8 @@ npx tsc --noEmit -p .
 npx tsc --noEmit -p policy
 say "unit and policy tests"
 run_mocha
+say "the policy pack served over gRPC, as the Pulumi CLI drives it (policy/pack-smoke.ts)"
+if node -r ts-node/register policy/pack-smoke.ts | tail -3; then passed=$((passed + 1)); else failed=$((failed + 1)); exit 1; fi
 
 if [ "${TEST_SKIP_INTEGRATION:-}" = 1 ]; then
     say "cluster and integration tests skipped (TEST_SKIP_INTEGRATION=1)"
