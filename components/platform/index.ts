@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources, StackConfig } from "../../config";
-import { Labels, labelsFor } from "../shared/labels";
+import { Labels, labelsFor, withLabels } from "../shared/labels";
 import { allowIngress, isolatedNamespace, peer } from "../shared/network";
 import { checksum } from "../shared/redis";
 import { resourceRequirements, servedDeployment } from "../shared/workload";
@@ -84,11 +84,10 @@ export class Platform extends pulumi.ComponentResource {
         const gatewayLabels = labels("api-gateway", "gateway");
         const echo = (svc: string, text: string, opts: { replicas?: number; minReplicas?: number; env?: Env[]; client?: Record<string, string> }) => {
             const l = labels("http-echo", svc);
-            const withClient: Labels = { selector: l.selector, all: { ...l.all, ...(opts.client ?? {}) } };
             const served = servedDeployment(this, `${name}-${svc}`, {
                 name: svc,
                 namespace,
-                labels: withClient,
+                labels: withLabels(l, opts.client ?? {}),
                 replicas: opts.replicas,
                 minReplicas: opts.minReplicas,
                 spreadOverNodes: true,
@@ -151,7 +150,7 @@ export class Platform extends pulumi.ComponentResource {
         const gateway = servedDeployment(this, `${name}-gateway`, {
             name: "api-gateway",
             namespace,
-            labels: { selector: gatewayLabels.selector, all: { ...gatewayLabels.all, ...args.orderRedis.clientLabels } },
+            labels: withLabels(gatewayLabels, args.orderRedis.clientLabels),
             replicas: args.gatewayReplicas,
             spreadOverNodes: true,
             runAs: { user: 101, group: 101 },

@@ -38,3 +38,8 @@ export function labelsFor(spec: LabelSpec): Labels {
         },
     };
 }
+
+/** The same workload with extra pod labels (e.g. a Redis client label) that selectors ignore. */
+export function withLabels(labels: Labels, extra: Record<string, string>): Labels {
+    return { selector: labels.selector, all: { ...labels.all, ...extra } };
+}
