@@ -54,8 +54,8 @@ npx tsc --noEmit -p .
 npx tsc --noEmit -p policy
 say "unit and policy tests"
 run_mocha
-say "the policy pack served over gRPC, as the Pulumi CLI drives it (policy/pack-smoke.ts)"
-if node -r ts-node/register policy/pack-smoke.ts | tail -3; then passed=$((passed + 1)); else failed=$((failed + 1)); exit 1; fi
+say "the policy pack served over gRPC, as the Pulumi CLI drives it (tests/policy/pack-smoke.ts)"
+if node -r ts-node/register tests/policy/pack-smoke.ts | tail -3; then passed=$((passed + 1)); else failed=$((failed + 1)); exit 1; fi
 
 if [ "${TEST_SKIP_INTEGRATION:-}" = 1 ]; then
     say "cluster and integration tests skipped (TEST_SKIP_INTEGRATION=1)"
