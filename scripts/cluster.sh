@@ -25,6 +25,13 @@
 #   CLUSTER_CONTROLLER_MANAGER_PORT=16257  kube-controller-manager healthz/metrics
 #   CLUSTER_SCHEDULER_PORT=16259           kube-scheduler healthz/metrics
 #   CLUSTER_KWOK_PORT=16247                kwok healthz/metrics
+# The node: CLUSTER_NODE=kwok (default) simulates it; CLUSTER_NODE=real runs a real one on this
+#   machine (Linux, root): containerd + runc + bridge CNI from Debian (apt-get installs them when
+#   missing), kubelet + kube-proxy (iptables) built like the rest, CoreDNS on the pod bridge's
+#   gateway 10.244.0.1:53, and images built locally by scripts/images.sh (no registry).
+#   Its extra ports (127.0.0.1): CLUSTER_KUBELET_PORT=16250, CLUSTER_KUBELET_HEALTHZ_PORT=16248,
+#   CLUSTER_KUBE_PROXY_PORT=16256 (healthz), CLUSTER_KUBE_PROXY_METRICS_PORT=16249,
+#   CLUSTER_DNS_READY_PORT=16181 (CoreDNS /ready). See scripts/cluster/node.sh.
 # Other settings: CLUSTER_NODE_NAME (embedded-node), CLUSTER_NODE_CPU (16),
 #   CLUSTER_NODE_MEMORY (32Gi), CLUSTER_NODE_PODS (110),
 #   CLUSTER_START_TIMEOUT (seconds per wait, 180), and extra flags per
@@ -46,12 +53,23 @@ KCFG_DIR="${STATE}/kubeconfigs"
 KUBECONFIG_FILE="${STATE}/kubeconfig"
 CONTEXT=embedded
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+NODE_MODE=kwok
+set_components() {
+  if [[ "${NODE_MODE}" == real ]]; then
+    COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kubelet kube-proxy)
+  else
+    COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+  fi
+}
 REL_STATE=".cluster"
 
 T0=$(date +%s)
 say() { printf '[cluster %4ss] %s\n' "$(($(date +%s) - T0))" "$*" 2>/dev/null || true; }
 warn() { printf '[cluster] WARNING: %s\n' "$*" >&2; }
 die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+# the real node (CLUSTER_NODE=real): containerd, CNI, CoreDNS, kubelet, kube-proxy
+# shellcheck source=cluster/node.sh
+source "${SCRIPT_DIR}/cluster/node.sh"
 
 # ------------------------------------------------------------------ settings
 load_settings() {
@@ -60,8 +78,17 @@ load_settings() {
   if [[ "${1:-}" == saved && -f "${STATE}/cluster.env" ]]; then
     # shellcheck disable=SC1091
     source "${STATE}/cluster.env"
+    set_components
     return
   fi
+  NODE_MODE="${CLUSTER_NODE:-kwok}"
+  [[ "${NODE_MODE}" == kwok || "${NODE_MODE}" == real ]] || die "CLUSTER_NODE=${NODE_MODE}: use kwok (simulated node, the default) or real"
+  KUBELET_PORT="${CLUSTER_KUBELET_PORT:-16250}"
+  KUBELET_HEALTHZ_PORT="${CLUSTER_KUBELET_HEALTHZ_PORT:-16248}"
+  PROXY_PORT="${CLUSTER_KUBE_PROXY_PORT:-16256}"
+  PROXY_METRICS_PORT="${CLUSTER_KUBE_PROXY_METRICS_PORT:-16249}"
+  DNS_READY_PORT="${CLUSTER_DNS_READY_PORT:-16181}"
+  set_components
   API_PORT="${CLUSTER_API_PORT:-16443}"
   ETCD_PORT="${CLUSTER_ETCD_PORT:-16379}"
   ETCD_PEER_PORT="${CLUSTER_ETCD_PEER_PORT:-16380}"
@@ -86,6 +113,12 @@ NODE_NAME=${NODE_NAME}
 NODE_CPU=${NODE_CPU}
 NODE_MEMORY=${NODE_MEMORY}
 NODE_PODS=${NODE_PODS}
+NODE_MODE=${NODE_MODE}
+KUBELET_PORT=${KUBELET_PORT}
+KUBELET_HEALTHZ_PORT=${KUBELET_HEALTHZ_PORT}
+PROXY_PORT=${PROXY_PORT}
+PROXY_METRICS_PORT=${PROXY_METRICS_PORT}
+DNS_READY_PORT=${DNS_READY_PORT}
 EOF
 }
 port_of() {
@@ -95,6 +128,9 @@ port_of() {
     kube-controller-manager) echo "${KCM_PORT}" ;;
     kube-scheduler) echo "${SCHED_PORT}" ;;
     kwok) echo "${KWOK_PORT}" ;;
+    kubelet) echo "${KUBELET_PORT}" ;;
+    kube-proxy) echo "${PROXY_PORT}" ;;
+    coredns) echo "${DNS_READY_PORT}" ;;
   esac
 }
 port_env_of() {
@@ -105,11 +141,20 @@ port_env_of() {
     kube-controller-manager) echo CLUSTER_CONTROLLER_MANAGER_PORT ;;
     kube-scheduler) echo CLUSTER_SCHEDULER_PORT ;;
     kwok) echo CLUSTER_KWOK_PORT ;;
+    kubelet) echo CLUSTER_KUBELET_PORT ;;
+    kubelet-healthz) echo CLUSTER_KUBELET_HEALTHZ_PORT ;;
+    kube-proxy) echo CLUSTER_KUBE_PROXY_PORT ;;
+    kube-proxy-metrics) echo CLUSTER_KUBE_PROXY_METRICS_PORT ;;
+    coredns) echo CLUSTER_DNS_READY_PORT ;;
+    containerd) echo CLUSTER_BRIDGE ;;
   esac
 }
 endpoint_of() {
   case "$1" in
-    kwok) echo "http://127.0.0.1:$(port_of "$1")" ;;
+    kwok | kube-proxy) echo "http://127.0.0.1:$(port_of "$1")" ;;
+    coredns) echo "dns://${NODE_GATEWAY:-10.244.0.1}:53" ;;
+    containerd) echo "unix://${REL_STATE}/containerd/containerd.sock" ;;
+    kubelet) echo "https://${NODE_GATEWAY:-10.244.0.1}:${KUBELET_PORT}" ;;
     *) echo "https://127.0.0.1:$(port_of "$1")" ;;
   esac
 }
@@ -182,6 +227,8 @@ stop_all() {
   local quiet="${1:-}" i name pid line left
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     name="${COMPONENTS[i]}"
+    # the pods' containers stop with the node, not after it (their shims would outlive containerd)
+    [[ "${name}" != containerd ]] || node_kill_pods
     if pid="$(pid_of "${name}")"; then
       [[ -n "${quiet}" ]] || say "stopping ${name} (pid ${pid})"
       stop_pid "${pid}" "${name}" || true
@@ -218,7 +265,7 @@ start() {
   (
     cd "${STATE}"
     exec 8<&- # the checkout lock stays with this script
-    exec env KWOK_WORKDIR="${STATE}/kwok" "${launcher[@]}" "${CLUSTER_BIN_DIR}/${name}" "$@" "${extra[@]}" \
+    exec env KWOK_WORKDIR="${STATE}/kwok" "${launcher[@]}" "$(bin_of "${name}")" "$@" "${extra[@]}" \
       >>"${log}" 2>&1 </dev/null
   ) &
   local pid=$! i
@@ -232,6 +279,14 @@ start() {
     sleep 0.05
   done
   say "started ${name} (pid ${pid}) on $(endpoint_of "${name}"), log ${REL_STATE}/logs/${name}.log"
+}
+
+bin_of() {
+  case "$1" in
+    containerd) command -v containerd ;;
+    kubelet | kube-proxy | coredns) echo "${CLUSTER_NODE_BIN_DIR}/$1" ;;
+    *) echo "${CLUSTER_BIN_DIR}/$1" ;;
+  esac
 }
 
 # fail NAME MESSAGE: report a component that failed, stop everything, exit 1.
@@ -249,6 +304,7 @@ fail() {
       printf '[cluster] a port of %s is taken by another program; set %s (or the other CLUSTER_*_PORT variables) to free ports\n' \
         "${name}" "$(port_env_of "${name}")" >&2
     fi
+    [[ "${NODE_MODE}" != real ]] || node_diagnose "${name}"
   fi
   abort_started
   exit 1
@@ -354,6 +410,7 @@ healthy() {
     kube-controller-manager) [[ "$(curl_q -k "https://127.0.0.1:${KCM_PORT}/healthz")" == ok ]] ;;
     kube-scheduler) [[ "$(curl_q -k "https://127.0.0.1:${SCHED_PORT}/healthz")" == ok ]] ;;
     kwok) [[ "$(curl_q "http://127.0.0.1:${KWOK_PORT}/healthz")" == ok ]] ;;
+    containerd | coredns | kubelet | kube-proxy) node_healthy "$1" ;;
   esac
 }
 kc() { "${CLUSTER_BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_FILE}" --context "${CONTEXT}" "$@"; }
@@ -495,7 +552,9 @@ reclaimPolicy: Delete
 volumeBindingMode: Immediate
 allowVolumeExpansion: false
 EOF
-  if ! kc get node "${NODE_NAME}" -o name >/dev/null 2>&1; then
+  if [[ "${NODE_MODE}" == real ]]; then
+    say "default StorageClass 'standard' present; the kubelet registers node ${NODE_NAME}"
+  elif ! kc get node "${NODE_NAME}" -o name >/dev/null 2>&1; then
     # Nodes may carry status on create; kwok then keeps it Ready and heartbeats it.
     kc create -f - >/dev/null <<EOF
 apiVersion: v1
@@ -550,9 +609,14 @@ all_healthy() {
 
 cmd_up() {
   need_tools curl openssl base64
+  local want_mode="${CLUSTER_NODE:-kwok}"
   if [[ -f "${STATE}/cluster.env" ]]; then
     load_settings saved
-    if cluster_binaries_ready && all_healthy; then
+    if [[ "${NODE_MODE}" != "${want_mode}" && -n "$(ours_running)" ]]; then
+      die "the cluster in ${REL_STATE}/ runs with CLUSTER_NODE=${NODE_MODE}, not ${want_mode}: run 'npm run cluster:down' first"
+    fi
+    if [[ "${NODE_MODE}" == real ]] && ! cluster_node_binaries_ready; then :
+    elif cluster_binaries_ready && all_healthy; then
       say "cluster already up and healthy (kubeconfig ${REL_STATE}/kubeconfig, context ${CONTEXT})"
       cmd_status || true
       return 0
@@ -573,9 +637,17 @@ cmd_up() {
     built=" (after a $(($(date +%s) - T0))s build)"
     T0=$(date +%s)
   fi
+  if [[ "${want_mode}" == real ]] && ! cluster_node_binaries_ready; then
+    say "kubelet, kube-proxy and CoreDNS not built yet; building ${CLUSTER_NODE_BUILD_NAME} (once; about a minute with warm Go caches)"
+    bash "${SCRIPT_DIR}/cluster/build.sh" --node || die "node build failed (see the log path above); retry with: bash scripts/cluster/build.sh --node"
+  fi
   load_settings env
   check_ports
   mkdir -p "${STATE}" "${LOGS}" "${PIDS}" "${KCFG_DIR}" "${STATE}/kwok"
+  if [[ "${NODE_MODE}" == real ]]; then
+    node_install_packages
+    node_check_ports
+  fi
   say "starting embedded Kubernetes ${CLUSTER_K8S_VERSION} (etcd ${CLUSTER_ETCD_VERSION}, kwok ${CLUSTER_KWOK_VERSION}) in ${REL_STATE}/"
   gen_pki
   write_kubeconfig "${KUBECONFIG_FILE}" embedded-admin admin
@@ -588,6 +660,12 @@ cmd_up() {
   # keeps it from also reading ~/.kwok/kwok.yaml.
   cp "${SCRIPT_DIR}/cluster/kwok-stages.yaml" "${STATE}/kwok/kwok.yaml"
 
+  # a real kubelet serves logs/exec: the API server authenticates to it with the admin certificate
+  APISERVER_NODE_ARGS=()
+  if [[ "${NODE_MODE}" == real ]]; then
+    APISERVER_NODE_ARGS=(--kubelet-client-certificate="${PKI}/admin.crt" --kubelet-client-key="${PKI}/admin.key"
+      --kubelet-preferred-address-types=InternalIP)
+  fi
   STARTED=()
   trap 'on_unexpected $LINENO' ERR
   trap on_signal INT TERM HUP PIPE
@@ -616,6 +694,7 @@ cmd_up() {
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="${PKI}/front-proxy-client.crt" --proxy-client-key-file="${PKI}/front-proxy-client.key" \
     --authorization-mode=Node,RBAC --allow-privileged=true \
+    "${APISERVER_NODE_ARGS[@]}" \
     --endpoint-reconciler-type=none --profiling=false --v=1
   wait_until "kube-apiserver /readyz" kube-apiserver healthy kube-apiserver
 
@@ -638,6 +717,9 @@ cmd_up() {
   wait_until "kube-scheduler /healthz" kube-scheduler healthy kube-scheduler
 
   bootstrap_objects
+  if [[ "${NODE_MODE}" == real ]]; then
+    node_up
+  else
   start kwok \
     --kubeconfig="${KCFG_DIR}/kwok.kubeconfig" --config="${STATE}/kwok/kwok.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
@@ -647,12 +729,14 @@ cmd_up() {
   # manager's 50s grace period: the node flaps NotReady and its pods lose Ready for good.
   wait_until "kwok /healthz" kwok healthy kwok
   wait_until "node ${NODE_NAME} Ready" kwok node_ready
+  fi
   wait_until "ServiceAccount default/default" kube-controller-manager default_sa_exists
 
   trap - ERR INT TERM HUP
   trap "" PIPE # a closed output pipe must not stop the clean-up
   set +e
-  say "cluster up in $(($(date +%s) - T0))s${built}: Kubernetes $(api_version) at https://127.0.0.1:${API_PORT}"
+  say "cluster up in $(($(date +%s) - T0))s${built}: Kubernetes $(api_version) at https://127.0.0.1:${API_PORT}, node ${NODE_NAME}: $(
+    kc get node "${NODE_NAME}" -o jsonpath='{.status.nodeInfo.containerRuntimeVersion}' 2>/dev/null)"
   say "kubeconfig: ${KUBECONFIG_FILE} (context ${CONTEXT})"
   say "  export KUBECONFIG=${KUBECONFIG_FILE}; kubectl get nodes   (matching kubectl: ${CLUSTER_BIN_DIR}/kubectl)"
 }
@@ -668,6 +752,7 @@ cmd_down() {
   if [[ -d "${PIDS}" || -n "$(ours_running)" ]]; then
     stop_all || die "some processes of the cluster are still running (listed above); not removing ${REL_STATE}/"
   fi
+  [[ "${NODE_MODE}" != real ]] || node_cleanup
   local d
   for d in ${pv_dirs}; do rm -rf -- "${d}"; done
   if [[ -e "${STATE}" ]]; then
@@ -688,7 +773,7 @@ cmd_status() {
         detail="healthy"
         case "${name}" in
           kube-apiserver) detail+=" $(api_version)" ;;
-          kwok)
+          kwok | kubelet)
             if node_ready; then detail+=", node ${NODE_NAME} Ready"; else detail+=", node ${NODE_NAME} NOT Ready"; up=$((up - 1)); fi ;;
         esac
         printf '%-24s running  pid %-7s %-24s %s\n' "${name}" "${pid}" "$(endpoint_of "${name}")" "${detail}"

@@ -2,13 +2,16 @@
 # shellcheck source-path=SCRIPTDIR
 # Builds the embedded cluster's binaries from Go modules:
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok
-# into ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/cluster/<versions>/bin.
+# into ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/cluster/<versions>/bin,
+# and with --node (the real node, CLUSTER_NODE=real) also
+#   kubelet, kube-proxy (same k8s.io/kubernetes build), coredns
+# into ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/cluster/<node versions>/bin.
 #
 # The build happens in a temporary directory next to the destination and is
 # renamed into place once every binary is built; a stamp file (.complete) marks
 # a finished build, so a warm run returns at once.
 #
-# Usage: scripts/cluster/build.sh [--force]
+# Usage: scripts/cluster/build.sh [--force] [--node]
 set -Eeuo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,17 +19,31 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "${HERE}/versions.sh"
 
 FORCE=0
-case "${1:-}" in
-  --force) FORCE=1 ;;
-  "") ;;
-  -h|--help) sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "build.sh: unknown argument: $1" >&2; exit 2 ;;
-esac
+NODE=0
+for arg in "$@"; do
+  case "${arg}" in
+    --force) FORCE=1 ;;
+    --node) NODE=1 ;;
+    -h|--help) sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build.sh: unknown argument: ${arg}" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf '[cluster build] %s\n' "$*"; }
 die() { printf '[cluster build] ERROR: %s\n' "$*" >&2; exit 1; }
 
-if [[ ${FORCE} -eq 0 ]] && cluster_binaries_ready; then
+if [[ ${NODE} -eq 1 ]]; then
+  # the control plane first (a no-op when built), then the node's binaries
+  if [[ ${FORCE} -eq 1 ]]; then bash "${BASH_SOURCE[0]}" --force; else bash "${BASH_SOURCE[0]}"; fi
+  if [[ ${FORCE} -eq 0 ]] && cluster_node_binaries_ready; then
+    say "node binaries for ${CLUSTER_NODE_BUILD_NAME} already built: ${CLUSTER_NODE_BIN_DIR}"
+    exit 0
+  fi
+  # from here on this run builds the node set
+  CLUSTER_BUILD_NAME="${CLUSTER_NODE_BUILD_NAME}"
+  CLUSTER_BUILD_DIR="${CLUSTER_NODE_BUILD_DIR}"
+  CLUSTER_BIN_DIR="${CLUSTER_NODE_BIN_DIR}"
+elif [[ ${FORCE} -eq 0 ]] && cluster_binaries_ready; then
   say "binaries for ${CLUSTER_BUILD_NAME} already built: ${CLUSTER_BIN_DIR}"
   exit 0
 fi
@@ -44,8 +61,12 @@ exec 9>"${CLUSTER_CACHE_ROOT}/.build.lock"
 if ! flock -n 9; then
   say "another build is running (lock ${CLUSTER_CACHE_ROOT}/.build.lock); waiting for it..."
   flock 9
-  if [[ ${FORCE} -eq 0 ]] && cluster_binaries_ready; then
+  if [[ ${FORCE} -eq 0 && ${NODE} -eq 0 ]] && cluster_binaries_ready; then
     say "binaries for ${CLUSTER_BUILD_NAME} were built by the other run: ${CLUSTER_BIN_DIR}"
+    exit 0
+  fi
+  if [[ ${FORCE} -eq 0 && ${NODE} -eq 1 ]] && cluster_node_binaries_ready; then
+    say "node binaries for ${CLUSTER_BUILD_NAME} were built by the other run: ${CLUSTER_BIN_DIR}"
     exit 0
   fi
 fi
@@ -145,6 +166,37 @@ mapfile -t STAGING < <(sed -nE 's#^[[:space:]]*(k8s\.io/[A-Za-z0-9._-]+)[[:space
 } >"${TMP}/src/kubernetes/go.mod"
 printf '\n# generated go.mod for kubernetes:\n' >>"${LOG}"; cat "${TMP}/src/kubernetes/go.mod" >>"${LOG}"
 
+K8S_LDFLAGS="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  K8S_LDFLAGS+=" -X ${pkg}.gitVersion=${CLUSTER_K8S_VERSION}"
+  K8S_LDFLAGS+=" -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${K8S_MINOR}"
+  K8S_LDFLAGS+=" -X ${pkg}.gitTreeState=clean"
+  # gitCommit: the tag's commit when the module proxy reports it (it does not
+  # always); otherwise empty rather than the unexpanded "$Format:%H$" placeholder.
+  K8S_LDFLAGS+=" -X ${pkg}.gitCommit=${K8S_COMMIT}"
+  [[ -n "${K8S_DATE}" ]] && K8S_LDFLAGS+=" -X ${pkg}.buildDate=${K8S_DATE}"
+done
+
+if [[ ${NODE} -eq 1 ]]; then
+  step_done
+  for cmd in kubelet kube-proxy; do
+    step "${cmd} ${CLUSTER_K8S_VERSION}"
+    run go -C "${TMP}/src/kubernetes" build -mod=mod -trimpath -ldflags "${K8S_LDFLAGS}" \
+      -o "${TMP}/bin/${cmd}" "k8s.io/kubernetes/cmd/${cmd}"
+    step_done
+  done
+  step "coredns ${CLUSTER_COREDNS_VERSION}"
+  # coredns's go.mod has no replace directives: go install uses exactly its release's dependencies.
+  run env GOBIN="${TMP}/bin" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@${CLUSTER_COREDNS_VERSION}"
+  step_done
+  step "check binaries"
+  run "${TMP}/bin/kubelet" --version
+  run "${TMP}/bin/kube-proxy" --version
+  run "${TMP}/bin/coredns" -version
+  "${TMP}/bin/kubelet" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
+    || die "kubelet does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
+  step_done
+else
 mod_download "go.etcd.io/etcd/server/v3@${CLUSTER_ETCD_VERSION}"
 STEP_NAME="${STEP}"
 ETCD_GOMOD="$(json_field GoMod)"
@@ -169,16 +221,6 @@ run go -C "${TMP}/src/etcd" build -mod=mod -trimpath \
 step_done
 
 # ---------------------------------------------------------------- kubernetes
-K8S_LDFLAGS="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  K8S_LDFLAGS+=" -X ${pkg}.gitVersion=${CLUSTER_K8S_VERSION}"
-  K8S_LDFLAGS+=" -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${K8S_MINOR}"
-  K8S_LDFLAGS+=" -X ${pkg}.gitTreeState=clean"
-  # gitCommit: the tag's commit when the module proxy reports it (it does not
-  # always); otherwise empty rather than the unexpanded "$Format:%H$" placeholder.
-  K8S_LDFLAGS+=" -X ${pkg}.gitCommit=${K8S_COMMIT}"
-  [[ -n "${K8S_DATE}" ]] && K8S_LDFLAGS+=" -X ${pkg}.buildDate=${K8S_DATE}"
-done
 for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   step "${cmd} ${CLUSTER_K8S_VERSION}"
   run go -C "${TMP}/src/kubernetes" build -mod=mod -trimpath -ldflags "${K8S_LDFLAGS}" \
@@ -203,13 +245,14 @@ run "${TMP}/bin/kwok" --version
 "${TMP}/bin/kube-apiserver" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
   || die "kube-apiserver does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
 step_done
+fi
 
 END=$(date +%s)
 {
   echo "name: ${CLUSTER_BUILD_NAME}"
   echo "kubernetes: ${CLUSTER_K8S_VERSION} ${K8S_COMMIT}"
-  echo "etcd: ${CLUSTER_ETCD_VERSION} ${ETCD_COMMIT}"
-  echo "kwok: ${CLUSTER_KWOK_VERSION}"
+  [[ ${NODE} -eq 1 ]] || echo "etcd: ${CLUSTER_ETCD_VERSION} ${ETCD_COMMIT:-}"
+  if [[ ${NODE} -eq 1 ]]; then echo "coredns: ${CLUSTER_COREDNS_VERSION}"; else echo "kwok: ${CLUSTER_KWOK_VERSION}"; fi
   echo "go: $(go env GOVERSION)"
   echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores"
   echo "total: $((END - START))s"

@@ -28,3 +28,21 @@ cluster_binaries_ready() {
     [[ -x "${CLUSTER_BIN_DIR}/${b}" ]] || return 1
   done
 }
+
+# The real node (CLUSTER_NODE=real; scripts/cluster/build.sh --node): kubelet and kube-proxy
+# from the same k8s.io/kubernetes build, and CoreDNS v1.11.3 (built from its Go module) as a
+# host process for cluster DNS. A build directory of their own keeps the kwok set's warm path as it is.
+CLUSTER_COREDNS_VERSION="${CLUSTER_COREDNS_VERSION:-v1.11.3}"
+CLUSTER_NODE_BUILD_NAME="node-k8s-${CLUSTER_K8S_VERSION}-coredns-${CLUSTER_COREDNS_VERSION}"
+CLUSTER_NODE_BUILD_DIR="${CLUSTER_CACHE_ROOT}/${CLUSTER_NODE_BUILD_NAME}"
+CLUSTER_NODE_BIN_DIR="${CLUSTER_NODE_BUILD_DIR}/bin"
+CLUSTER_NODE_BINARIES=(kubelet kube-proxy coredns)
+
+# cluster_node_binaries_ready: true when a completed build of the node set exists.
+cluster_node_binaries_ready() {
+  [[ -f "${CLUSTER_NODE_BUILD_DIR}/.complete" ]] || return 1
+  local b
+  for b in "${CLUSTER_NODE_BINARIES[@]}"; do
+    [[ -x "${CLUSTER_NODE_BIN_DIR}/${b}" ]] || return 1
+  done
+}

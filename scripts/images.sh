@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Container images for the embedded cluster's real node (CLUSTER_NODE=real), built locally
+# without a registry from pinned Debian bookworm packages and Go modules:
+#   localhost/redis-platform/pause:1.0                      static Go pause (scripts/images/pause)
+#   localhost/redis-platform/redis:7.0.15-debian12          Debian redis-server + redis-cli, busybox-static sh/grep
+#   localhost/redis-platform/nginx-unprivileged:1.22.1-debian12
+#                                                           Debian nginx, runs as uid 101 on 8080,
+#                                                           includes /etc/nginx/conf.d/*.conf, pid+temp in /tmp
+#   localhost/redis-platform/http-echo:1.0.0                github.com/hashicorp/http-echo v1.0.0, static, uid 65532
+# Each image is a docker-archive tarball (one layer, fixed timestamps, sorted entries: the same
+# packages give the same image ID), cached in
+#   ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/images/
+# and keyed by this script's content, so a warm run returns at once.
+#
+# Usage: scripts/images.sh build                 build what is missing (idempotent)
+#        scripts/images.sh import CONTAINERD_SOCK  build if needed, then import what the
+#                                                  containerd at that socket lacks (namespace k8s.io)
+#        scripts/images.sh list                  image names, one a line
+#        scripts/images.sh --force build         rebuild everything
+set -Eeuo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="${REDIS_PLATFORM_CACHE:-${HOME}/.cache/redis-platform}/images"
+DEBS="${CACHE}/debs"
+T0=$(date +%s)
+say() { printf '[images %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+die() { printf '[images] ERROR: %s\n' "$*" >&2; exit 1; }
+
+REDIS_VERSION=7.0.15
+NGINX_VERSION=1.22.1
+ECHO_VERSION=v1.0.0
+PAUSE_VERSION=1.0
+IMG_PAUSE="localhost/redis-platform/pause:${PAUSE_VERSION}"
+IMG_REDIS="localhost/redis-platform/redis:${REDIS_VERSION}-debian12"
+IMG_NGINX="localhost/redis-platform/nginx-unprivileged:${NGINX_VERSION}-debian12"
+IMG_ECHO="localhost/redis-platform/http-echo:${ECHO_VERSION#v}"
+ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}")
+
+# Debian bookworm packages, pinned (package=version); their shared-library dependencies are
+# listed by hand from `ldd` of the binaries (checked at build time: a missing library fails).
+# Versions are ones the Debian archive serves (bookworm, -updates, -security) on 2026-11-21;
+# when one is superseded, `apt-get download` fails with the pin to update.
+LIBC=(libc6=2.36-9+deb12u14 libgcc-s1=12.2.0-14+deb12u1)
+REDIS_DEBS=("${LIBC[@]}" redis-tools=5:7.0.15-1~deb12u10 redis-server=5:7.0.15-1~deb12u10
+  libatomic1=12.2.0-14+deb12u1 liblzf1=3.6-3 libjemalloc2=5.3.0-1 libsystemd0=252.39-1~deb12u2
+  libssl3=3.0.22-1~deb12u2 "libstdc++6=12.2.0-14+deb12u1" libcap2=1:2.66-4+deb12u3+b1
+  libgcrypt20=1.10.1-3+deb12u1 liblzma5=5.4.1-1+deb12u2 libzstd1=1.5.4+dfsg2-5 liblz4-1=1.9.4-1
+  libgpg-error0=1.46-1 busybox-static=1:1.35.0-4+deb12u1+b1)
+NGINX_DEBS=("${LIBC[@]}" nginx=1.22.1-9+deb12u11 nginx-common=1.22.1-9+deb12u11
+  libcrypt1=1:4.4.33-2 libpcre2-8-0=10.42-1+deb12u2 libssl3=3.0.22-1~deb12u2 zlib1g=1:1.2.13.dfsg-1)
+
+KEY="$(cat "${BASH_SOURCE[0]}" "${HERE}/images/pause/main.go" | sha256sum | cut -c1-12)"
+archive_of() { local n="${1#localhost/redis-platform/}"; echo "${CACHE}/${n//[:\/]/_}-${KEY}.tar"; }
+
+find_deb() { # NAME VERSION: the cached .deb of exactly that version, if any
+  local f
+  for f in "${DEBS}/$1"_*.deb; do
+    [[ -f "${f}" && "$(dpkg-deb -f "${f}" Version)" == "$2" ]] && { echo "${f}"; return 0; }
+  done
+  return 0
+}
+# fetch_debs DIR PKG=VER...: the .deb files (downloaded once into the cache) extracted into DIR.
+fetch_debs() {
+  local dir="$1" spec name ver file; shift
+  mkdir -p "${DEBS}"
+  for spec in "$@"; do
+    name="${spec%%=*}"; ver="${spec#*=}"
+    file="$(find_deb "${name}" "${ver}")"
+    if [[ -z "${file}" ]]; then
+      (cd "${DEBS}" && apt-get download "${name}=${ver}" >/dev/null 2>&1) \
+        || die "apt-get download ${name}=${ver} failed: run 'apt-get update' (and check that Debian still serves this version; the pins are in scripts/images.sh)"
+      file="$(find_deb "${name}" "${ver}")"
+      [[ -n "${file}" ]] || die "downloaded ${name}=${ver} but cannot find its .deb in ${DEBS}"
+    fi
+    dpkg-deb -x "${file}" "${dir}"
+  done
+}
+
+# base_files ROOT USERLINE GROUPLINE: /etc/passwd, /etc/group, /tmp, nsswitch-free minimal files.
+base_files() {
+  local root="$1"
+  mkdir -p "${root}/etc" "${root}/tmp" "${root}/dev" "${root}/proc" "${root}/sys"
+  chmod 1777 "${root}/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\n%s\n' "$2" >"${root}/etc/passwd"
+  printf 'root:x:0:\n%s\n' "$3" >"${root}/etc/group"
+}
+
+# check_libs ROOT BINARY...: every shared library the binaries need is inside ROOT.
+check_libs() {
+  local root="$1" bin lib; shift
+  for bin in "$@"; do
+    while read -r lib; do
+      [[ -z "${lib}" ]] && continue
+      [[ -e "${root}/lib/x86_64-linux-gnu/${lib}" || -e "${root}/usr/lib/x86_64-linux-gnu/${lib}" || -e "${root}/lib64/${lib}" ]] \
+        || die "${bin}: library ${lib} is not in the image (add its Debian package to scripts/images.sh)"
+    done < <(objdump -p "${root}${bin}" 2>/dev/null | awk '/NEEDED/{print $2}')
+  done
+}
+
+# pack ROOT NAME CONFIG_JSON(without rootfs): writes the docker archive for NAME.
+pack() {
+  local root="$1" name="$2" cfg="$3" out work diff conf
+  out="$(archive_of "${name}")"
+  work="$(mktemp -d "${CACHE}/.pack.XXXXXX")"
+  tar --sort=name --mtime=@0 --numeric-owner --format=posix \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "${root}" -cf "${work}/layer.tar" .
+  diff="$(sha256sum "${work}/layer.tar" | cut -d' ' -f1)"
+  mkdir -p "${work}/${diff}"; mv "${work}/layer.tar" "${work}/${diff}/layer.tar"
+  printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"scripts/images.sh (redis-platform)"}]}' \
+    "${cfg}" "${diff}" >"${work}/config.json"
+  conf="$(sha256sum "${work}/config.json" | cut -d' ' -f1)"
+  mv "${work}/config.json" "${work}/${conf}.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "${conf}" "${name}" "${diff}" >"${work}/manifest.json"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "${work}" -cf "${out}.tmp" manifest.json "${conf}.json" "${diff}"
+  mv "${out}.tmp" "${out}"
+  rm -rf "${work}"
+  say "built ${name} ($(du -h "${out}" | cut -f1), image id sha256:${conf:0:12})"
+}
+
+
+build_pause() {
+  local root; root="$(mktemp -d "${CACHE}/.root.XXXXXX")"
+  mkdir -p "${root}/bin"
+  (cd "${HERE}/images/pause" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+    go build -trimpath -ldflags "-s -w" -o "${root}/bin/pause" . 2>&1 | tail -n 20)
+  [[ -x "${root}/bin/pause" ]] || die "go build of the pause binary failed"
+  base_files "${root}" "nobody:x:65535:65535:nobody:/:/sbin/nologin" "nogroup:x:65535:"
+  pack "${root}" "${IMG_PAUSE}" '{"User":"65535:65535","Entrypoint":["/bin/pause"],"Env":["PATH=/bin"]}'
+  rm -rf "${root}"
+}
+
+build_echo() {
+  local root gobin; root="$(mktemp -d "${CACHE}/.root.XXXXXX")"; gobin="$(mktemp -d "${CACHE}/.gobin.XXXXXX")"
+  # a go.mod that requires the release (not `go install mod@version`, which also asks the proxy
+  # for the module's version list; the proxy here refuses that list with 403)
+  printf 'module redis-platform.local/images/http-echo\n\ngo 1.24\n\nrequire github.com/hashicorp/http-echo %s\n' "${ECHO_VERSION}" >"${gobin}/go.mod"
+  (cd "${gobin}" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+    go build -mod=mod -trimpath -ldflags "-s -w" -o "${root}/http-echo" github.com/hashicorp/http-echo 2>&1 | tail -n 20)
+  [[ -x "${root}/http-echo" ]] || die "go build of github.com/hashicorp/http-echo@${ECHO_VERSION} failed"
+  rm -rf "${gobin}"
+  base_files "${root}" "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin" "nonroot:x:65532:"
+  pack "${root}" "${IMG_ECHO}" '{"User":"65532:65532","Entrypoint":["/http-echo"],"Env":["PATH=/bin"],"ExposedPorts":{"5678/tcp":{}}}'
+  rm -rf "${root}"
+}
+
+busybox_links() { # ROOT: sh, grep and a few tools for probes and debugging
+  local a
+  for a in sh ash grep cat ls ps echo sleep env id wc head tail nc ping nslookup vi mkdir rm; do
+    ln -sf busybox "$1/bin/${a}"
+  done
+}
+
+build_redis() {
+  local root; root="$(mktemp -d "${CACHE}/.root.XXXXXX")"
+  fetch_debs "${root}" "${REDIS_DEBS[@]}"
+  rm -rf "${root}/usr/share/doc" "${root}/usr/share/man" "${root}/usr/share/lintian" "${root}/etc/init.d" \
+    "${root}/lib/systemd" "${root}/usr/lib/systemd" "${root}/etc/logrotate.d" "${root}/etc/default" "${root}/etc/redis"/*
+  busybox_links "${root}"
+  base_files "${root}" "redis:x:999:1000:redis:/data:/sbin/nologin" "redis:x:1000:"
+  mkdir -p "${root}/data" "${root}/etc/redis" "${root}/etc/redis-auth"
+  chown 999:1000 "${root}/data"
+  check_libs "${root}" /usr/bin/redis-check-rdb /usr/bin/redis-cli
+  [[ -x "${root}/bin/busybox" && -x "${root}/usr/bin/redis-server" ]] || die "redis image root lacks busybox or redis-server"
+  pack "${root}" "${IMG_REDIS}" '{"User":"999:1000","Cmd":["redis-server"],"WorkingDir":"/data","Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"ExposedPorts":{"6379/tcp":{}},"Volumes":{"/data":{}}}'
+  rm -rf "${root}"
+}
+
+build_nginx() {
+  local root; root="$(mktemp -d "${CACHE}/.root.XXXXXX")"
+  fetch_debs "${root}" "${NGINX_DEBS[@]}"
+  rm -rf "${root}/usr/share/doc" "${root}/usr/share/man" "${root}/usr/share/lintian" "${root}/etc/init.d" \
+    "${root}/lib/systemd" "${root}/usr/lib/systemd" "${root}/etc/logrotate.d" "${root}/etc/default" "${root}/etc/ufw" \
+    "${root}/etc/nginx/sites-available" "${root}/etc/nginx/sites-enabled" "${root}/etc/nginx/modules-enabled" "${root}/etc/nginx/snippets"
+  base_files "${root}" "nginx:x:101:101:nginx:/nonexistent:/sbin/nologin" "nginx:x:101:"
+  mkdir -p "${root}/etc/nginx/conf.d" "${root}/var/log/nginx" "${root}/var/lib/nginx"
+  # logs to the container's output; the compiled-in error log path is opened before nginx.conf is read
+  ln -sf /dev/stdout "${root}/var/log/nginx/access.log"
+  ln -sf /dev/stderr "${root}/var/log/nginx/error.log"
+  cat >"${root}/etc/nginx/nginx.conf" <<'EOF'
+# redis-platform nginx-unprivileged: runs as a non-root user on a read-only root filesystem;
+# everything it writes is in /tmp (an emptyDir). Sites come from /etc/nginx/conf.d/*.conf.
+worker_processes auto;
+pid /tmp/nginx.pid;
+error_log /dev/stderr notice;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log /dev/stdout;
+    sendfile on;
+    keepalive_timeout 65;
+    client_body_temp_path /tmp/client_temp;
+    proxy_temp_path /tmp/proxy_temp;
+    fastcgi_temp_path /tmp/fastcgi_temp;
+    uwsgi_temp_path /tmp/uwsgi_temp;
+    scgi_temp_path /tmp/scgi_temp;
+    include /etc/nginx/conf.d/*.conf;
+}
+EOF
+  # a default site, replaced by a ConfigMap mounted over conf.d
+  cat >"${root}/etc/nginx/conf.d/default.conf" <<'EOF'
+server {
+    listen 8080;
+    location / { default_type text/plain; return 200 'nginx-unprivileged\n'; }
+}
+EOF
+  check_libs "${root}" /usr/sbin/nginx
+  pack "${root}" "${IMG_NGINX}" '{"User":"101:101","Entrypoint":["/usr/sbin/nginx","-g","daemon off;"],"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"ExposedPorts":{"8080/tcp":{}},"StopSignal":"SIGQUIT"}'
+  rm -rf "${root}"
+}
+
+cmd_build() {
+  mkdir -p "${CACHE}"
+  exec 9>"${CACHE}/.build.lock"
+  flock 9
+  rm -rf "${CACHE}"/.root.* "${CACHE}"/.pack.* "${CACHE}"/.gobin.*
+  local img built=0
+  for img in "${ALL_IMAGES[@]}"; do
+    if [[ ${FORCE} -eq 0 && -s "$(archive_of "${img}")" ]]; then continue; fi
+    say "building ${img}"
+    case "${img}" in
+      "${IMG_PAUSE}") build_pause ;;
+      "${IMG_REDIS}") build_redis ;;
+      "${IMG_NGINX}") build_nginx ;;
+      "${IMG_ECHO}") build_echo ;;
+    esac
+    built=1
+  done
+  # archives of earlier versions of this script
+  find "${CACHE}" -maxdepth 1 -name '*.tar' ! -name "*-${KEY}.tar" -delete
+  if [[ ${built} -eq 1 ]]; then say "images built in $(($(date +%s) - T0))s into ${CACHE}"; else say "images already built (${CACHE}, key ${KEY})"; fi
+}
+
+cmd_import() {
+  local sock="$1" img have
+  [[ -S "${sock}" ]] || die "no containerd socket at ${sock}"
+  cmd_build
+  have="$(ctr --address "${sock}" -n k8s.io images ls -q 2>/dev/null)" || die "cannot list images of the containerd at ${sock}"
+  for img in "${ALL_IMAGES[@]}"; do
+    if grep -qxF "${img}" <<<"${have}"; then continue; fi
+    ctr --address "${sock}" -n k8s.io images import "$(archive_of "${img}")" >/dev/null \
+      || die "ctr images import of ${img} failed"
+    say "imported ${img}"
+  done
+  have="$(ctr --address "${sock}" -n k8s.io images ls -q)"
+  for img in "${ALL_IMAGES[@]}"; do
+    grep -qxF "${img}" <<<"${have}" || die "image ${img} is not in containerd (namespace k8s.io) after the import"
+  done
+}
+
+FORCE=0
+if [[ "${1:-}" == --force ]]; then FORCE=1; shift; fi
+case "${1:-build}" in
+  build) cmd_build ;;
+  import) [[ -n "${2:-}" ]] || die "usage: scripts/images.sh import CONTAINERD_SOCKET"; cmd_import "$2" ;;
+  list) printf '%s\n' "${ALL_IMAGES[@]}" ;;
+  -h | --help | help) sed -n '3,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  *) die "usage: scripts/images.sh [--force] build|import SOCKET|list" ;;
+esac

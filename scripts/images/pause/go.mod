@@ -1,0 +1,3 @@
+module redis-platform.local/images/pause
+
+go 1.24
