@@ -304,7 +304,6 @@ fail() {
       printf '[cluster] a port of %s is taken by another program; set %s (or the other CLUSTER_*_PORT variables) to free ports\n' \
         "${name}" "$(port_env_of "${name}")" >&2
     fi
-    [[ "${NODE_MODE}" != real ]] || node_diagnose "${name}"
   fi
   abort_started
   exit 1
@@ -313,6 +312,7 @@ abort_started() {
   if [[ ${#STARTED[@]} -gt 0 ]]; then
     say "stopping the components this run started: ${STARTED[*]}" >&2
     stop_all quiet || true
+    [[ "${NODE_MODE}" != real ]] || node_cleanup
     say "stopped; logs kept in ${REL_STATE}/logs/ ('npm run cluster:down' removes ${REL_STATE}/)" >&2
   fi
 }

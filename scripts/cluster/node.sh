@@ -244,16 +244,18 @@ node_runtime_ready() {
   [[ "$(kc get node "${NODE_NAME}" -o jsonpath='{.status.nodeInfo.containerRuntimeVersion}' 2>/dev/null)" == containerd://* ]] && node_ready
 }
 
-# kubelet log lines that name a misconfiguration: turned into one clear message by fail()
-node_diagnose() {
-  local log="${LOGS}/$1.log"
-  [[ -f "${log}" ]] || return 0
-  if grep -qiE 'cgroup driver|cgroupDriver|misconfiguration: kubelet cgroup' "${log}"; then
-    printf '[cluster] the kubelet and containerd disagree on the cgroup driver: both must be cgroupfs (kubelet cgroupDriver in %s/kubelet/config.yaml, SystemdCgroup=false in %s/containerd/config.toml)\n' "${REL_STATE}" "${REL_STATE}" >&2
+# The kubelet's cgroup driver (its /configz, flags included) must be containerd's (runc's
+# SystemdCgroup): pods would start, but with their cgroups where the kubelet does not look.
+node_check_cgroup_driver() {
+  local kubelet_driver runtime_driver=cgroupfs
+  kubelet_driver="$(curl_q -k --cert "${PKI}/admin.crt" --key "${PKI}/admin.key" "https://${NODE_GATEWAY}:${KUBELET_PORT}/configz" \
+    | sed -nE 's/.*"cgroupDriver":"([a-z]+)".*/\1/p')"
+  grep -qE '^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true' "${NODE_CONTAINERD}/config.toml" && runtime_driver=systemd
+  [[ -n "${kubelet_driver}" ]] || fail kubelet "could not read the kubelet's cgroup driver from https://${NODE_GATEWAY}:${KUBELET_PORT}/configz"
+  if [[ "${kubelet_driver}" != "${runtime_driver}" ]]; then
+    fail kubelet "cgroup driver mismatch: the kubelet uses ${kubelet_driver}, containerd (runc SystemdCgroup) uses ${runtime_driver}; this host has no systemd, both must be cgroupfs (check CLUSTER_KUBELET_EXTRA_ARGS for --cgroup-driver)"
   fi
-  if grep -qE 'address already in use' "${log}"; then
-    printf '[cluster] a port of %s is taken by another program; set %s to a free port\n' "$1" "$(port_env_of "$1")" >&2
-  fi
+  node_say "cgroup driver: kubelet ${kubelet_driver}, containerd ${runtime_driver}"
 }
 
 # ------------------------------------------------------------------ up / down
@@ -274,6 +276,7 @@ node_up() {
     --node-labels="node.kubernetes.io/instance-type=embedded-real" --v=1
   start kube-proxy --config="${STATE}/kube-proxy/config.yaml" --v=1
   wait_until "kubelet /healthz" kubelet node_healthy kubelet
+  node_check_cgroup_driver
   wait_until "node ${NODE_NAME} registered by the kubelet and Ready (containerd runtime, CNI network)" kubelet node_runtime_ready
   wait_until "kube-proxy /healthz (iptables rules synced)" kube-proxy node_healthy kube-proxy
   wait_until "cluster DNS: kubernetes.default.svc.cluster.local resolves at ${NODE_GATEWAY}" coredns dns_resolves
@@ -284,6 +287,10 @@ node_up() {
 node_kill_pods() {
   [[ -S "${NODE_SOCK}" ]] || return 0
   local t
+  # the pods' network namespaces, removed by node_cleanup
+  for t in $(ctr_ -n k8s.io containers ls -q 2>/dev/null); do
+    ctr_ -n k8s.io containers info "${t}" 2>/dev/null | grep -oE '"/(var/)?run/netns/cni-[0-9a-f-]+"' | tr -d '"' || true
+  done | sort -u >>"${STATE}/netns.list"
   for t in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do ctr_ -n k8s.io tasks kill -s KILL "${t}" >/dev/null 2>&1 || true; done
   sleep 1
   for t in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do ctr_ -n k8s.io tasks delete -f "${t}" >/dev/null 2>&1 || true; done
@@ -327,11 +334,23 @@ node_cleanup() {
     ip link set "${NODE_BRIDGE}" down 2>/dev/null || true
     ip link delete "${NODE_BRIDGE}" 2>/dev/null || true
   fi
-  # the bridge plugin's masquerade chains (CNI-*) for this network's pods
-  local c
-  for c in $(iptables -t nat -S POSTROUTING 2>/dev/null | grep -F 'name: "redis-platform"' | sed -nE 's/.* -j (CNI-[0-9a-f]+) .*/\1/p'); do
-    iptables -t nat -D POSTROUTING -s "$(iptables -t nat -S POSTROUTING | grep -F "-j ${c} " | sed -nE 's/.* -s ([^ ]+) .*/\1/p' | head -n 1)" -m comment --comment "$(iptables -t nat -S POSTROUTING | grep -F "-j ${c} " | sed -nE 's/.*--comment "([^"]+)".*/\1/p' | head -n 1)" -j "${c}" 2>/dev/null || true
+  # the bridge plugin's masquerade rules and chains (CNI-<hash>) of this network's pods, whose
+  # CNI DEL never ran (their containers were killed, not stopped by the kubelet)
+  local chains num
+  chains="$(iptables -t nat -S POSTROUTING 2>/dev/null | grep -F 'name: \"redis-platform\"' | sed -nE 's/.* -j (CNI-[0-9a-f]+)$/\1/p' || true)"
+  while read -r num; do
+    if [[ -n "${num}" ]]; then iptables -t nat -D POSTROUTING "${num}" 2>/dev/null || true; fi
+  done < <(iptables -t nat -L POSTROUTING -n --line-numbers 2>/dev/null | awk '$2 ~ /^CNI-/ && /name: "redis-platform"/ {print $1}' | sort -rn)
+  for c in ${chains}; do
     iptables -t nat -F "${c}" 2>/dev/null || true
     iptables -t nat -X "${c}" 2>/dev/null || true
   done
+  # the pods' network namespaces (containerd bind-mounts them under /var/run/netns)
+  if [[ -f "${STATE}/netns.list" ]]; then
+    while read -r c; do
+      [[ "${c}" == /var/run/netns/cni-* || "${c}" == /run/netns/cni-* ]] || continue
+      umount "${c}" 2>/dev/null || true
+      rm -f "${c}"
+    done <"${STATE}/netns.list"
+  fi
 }
