@@ -113,9 +113,9 @@ export class Platform extends pulumi.ComponentResource {
             { name: "CACHE_HOST", value: args.cache.host as pulumi.Input<string> },
             { name: "CACHE_PORT", value: pulumi.output(args.cache.port).apply(String) },
         ];
-        echo("user-service", '{"service": "user-service", "status": "ok"}', { replicas: args.serviceReplicas, env: cacheEnv, client: args.cache.clientLabels });
+        const users = echo("user-service", '{"service": "user-service", "status": "ok"}', { replicas: args.serviceReplicas, env: cacheEnv, client: args.cache.clientLabels });
         const products = echo("product-service", '{"service": "product-service", "products": []}', { minReplicas: args.hpa.minReplicas, env: cacheEnv, client: args.cache.clientLabels });
-        echo("order-service", '{"service": "order-service", "orders": []}', {
+        const orders = echo("order-service", '{"service": "order-service", "orders": []}', {
             replicas: args.serviceReplicas,
             client: args.orderRedis.clientLabels,
             env: [
@@ -173,6 +173,9 @@ export class Platform extends pulumi.ComponentResource {
                 { name: "tmp", emptyDir: {} },
             ],
             service: { name: "api-gateway", portName: "http", port: 80 },
+            // nginx resolves its upstreams (user-service:8080, ...) once, at start, and exits with
+            // "host not found in upstream" when a Service does not exist yet: create them first.
+            dependsOn: [users, products, orders].map((b) => b.service!),
         });
         // The gateway is the entry point: its port is open to every source (Ingress controller, tests).
         allowIngress(this, `${name}-gateway-ingress`, {

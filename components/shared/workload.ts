@@ -105,6 +105,8 @@ export interface DeploymentArgs extends PodArgs {
     /** Smallest replica count an HPA keeps; decides the PodDisruptionBudget when replicas is omitted. */
     readonly minReplicas?: number;
     readonly service?: ServiceArgs;
+    /** Created (and awaited) before the Deployment, e.g. Services its containers resolve at start. */
+    readonly dependsOn?: pulumi.Resource[];
 }
 
 export interface ServedDeployment {
@@ -122,7 +124,7 @@ export function servedDeployment(parent: pulumi.Resource, prefix: string, args: 
             selector: { matchLabels: args.labels.selector },
             template: podTemplate(args),
         },
-    }, { parent });
+    }, { parent, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) });
     const svc = args.service ? service(parent, `${prefix}-service`, args.namespace, args.labels, args.containers, args.service) : undefined;
     const replicas = args.replicas ?? args.minReplicas ?? 1;
     const pdb = replicas > 1 ? disruptionBudget(parent, `${prefix}-pdb`, args.name, args.namespace, args.labels) : undefined;
