@@ -133,8 +133,11 @@ describe("Redis, replicated Redis and the platform running on the embedded clust
             this.skip();
         }
         const t0 = Date.now();
-        // The guestbook's frontend image (gb-frontend) is not built locally: the guestbook is left out.
-        const wanted = [NAMESPACES.cache, NAMESPACES.redis, NAMESPACES.platform];
+        // The guestbook's frontend image (gb-frontend) is not built locally: its Deployment and
+        // Service are left out; its Redis leader and followers run from the local Redis image.
+        const wanted = [NAMESPACES.cache, NAMESPACES.redis, NAMESPACES.platform, NAMESPACES.guestbook];
+        const frontend = (o: k8s.KubernetesObject) => o.metadata?.namespace === NAMESPACES.guestbook && o.metadata?.name === "frontend"
+            && (o.kind === "Deployment" || o.kind === "Service");
         for (const ns of wanted) {
             if (await namespaceExists(ns)) await deleteNamespace(ns);
         }
@@ -142,7 +145,7 @@ describe("Redis, replicated Redis and the platform running on the embedded clust
         const objects = run.resources
             .filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes")
             .map((r) => r.inputs as k8s.KubernetesObject)
-            .filter((o) => wanted.includes((o.kind === "Namespace" ? o.metadata?.name : o.metadata?.namespace) ?? ""));
+            .filter((o) => wanted.includes((o.kind === "Namespace" ? o.metadata?.name : o.metadata?.namespace) ?? "") && !frontend(o));
         const client = k8s.KubernetesObjectApi.makeApiClient(kubeConfig());
         const rank = (o: k8s.KubernetesObject) => (o.kind === "Namespace" ? 0 : o.kind === "ConfigMap" || o.kind === "Secret" ? 1 : 2);
         for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
@@ -151,7 +154,7 @@ describe("Redis, replicated Redis and the platform running on the embedded clust
         }
         const stopOpening = keepHostPathVolumesOpen(NAMESPACES.redis);
         const expected = expectedReadiness(PREFIX);
-        delete expected[NAMESPACES.guestbook];
+        delete expected[NAMESPACES.guestbook].frontend;
         try {
             await assertReady(expected, 300_000);
         } catch (e) {
@@ -167,7 +170,7 @@ describe("Redis, replicated Redis and the platform running on the embedded clust
     after(async () => {
         for (const r of connections) r.disconnect();
         if (process.env.REAL_NODE_KEEP === "1") return;
-        for (const ns of [NAMESPACES.cache, NAMESPACES.redis, NAMESPACES.platform]) await deleteNamespace(ns);
+        for (const ns of Object.values(NAMESPACES)) await deleteNamespace(ns);
     });
 
     describe("cache tier", () => {
@@ -322,6 +325,21 @@ describe("Redis, replicated Redis and the platform running on the embedded clust
                 const live = await readiness(NAMESPACES.redis);
                 return JSON.stringify([live["redis-master"], live["redis-replica"]]) === "[[1,1],[2,2]]";
             }, 60_000), `workloads not Ready again: ${JSON.stringify(await readiness(NAMESPACES.redis))}`);
+        });
+    });
+
+    describe("guestbook Redis (without its frontend)", () => {
+        it("replicates a write on redis-leader to every redis-follower", async () => {
+            await once(await clusterIP(NAMESPACES.guestbook, "redis-leader"), undefined, async (r) => {
+                assert.equal(await r.set("entry", "hello guestbook"), "OK");
+                assert.equal(await r.wait(2, 5000), 2);
+            });
+            const followers = (await podsOf(NAMESPACES.guestbook, "app.kubernetes.io/component=follower")).filter((p) => p.status?.podIP);
+            assert.equal(followers.length, 2);
+            for (const p of followers) {
+                assert.equal(await once(p.status!.podIP!, undefined, (r) => r.get("entry")), "hello guestbook", p.metadata!.name);
+            }
+            assert.equal(await once(await clusterIP(NAMESPACES.guestbook, "redis-follower"), undefined, (r) => r.get("entry")), "hello guestbook");
         });
     });
 
