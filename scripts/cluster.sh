@@ -29,9 +29,12 @@
 #   machine (Linux, root): containerd + runc + bridge CNI from Debian (apt-get installs them when
 #   missing), kubelet + kube-proxy (iptables) built like the rest, CoreDNS on the pod bridge's
 #   gateway 10.244.0.1:53, and images built locally by scripts/images.sh (no registry).
-#   Its extra ports (127.0.0.1): CLUSTER_KUBELET_PORT=16250, CLUSTER_KUBELET_HEALTHZ_PORT=16248,
-#   CLUSTER_KUBE_PROXY_PORT=16256 (healthz), CLUSTER_KUBE_PROXY_METRICS_PORT=16249,
-#   CLUSTER_DNS_READY_PORT=16181 (CoreDNS /ready). See scripts/cluster/node.sh.
+#   Its extra ports: CLUSTER_KUBELET_PORT=16250 (on 10.244.0.1: a kubelet refuses a loopback
+#   node IP), on 127.0.0.1 CLUSTER_KUBELET_HEALTHZ_PORT=16248, CLUSTER_KUBE_PROXY_PORT=16256
+#   (healthz), CLUSTER_KUBE_PROXY_METRICS_PORT=16249, CLUSTER_DNS_READY_PORT=16181 (CoreDNS
+#   /ready). It changes the host: bridge rpbr0, iptables rules, ip_forward=1 and
+#   bridge-nf-call-iptables=1; 'down' removes the bridge and the rules. Tests of what really runs:
+#   npm run test:real-node. See scripts/cluster/node.sh and scripts/images.sh.
 # Other settings: CLUSTER_NODE_NAME (embedded-node), CLUSTER_NODE_CPU (16),
 #   CLUSTER_NODE_MEMORY (32Gi), CLUSTER_NODE_PODS (110),
 #   CLUSTER_START_TIMEOUT (seconds per wait, 180), and extra flags per
@@ -806,6 +809,6 @@ case "${1:-help}" in
     if [[ ${rc} -eq 0 ]]; then echo "kubeconfig: ${KUBECONFIG_FILE} (context ${CONTEXT})"; fi
     exit "${rc}" ;;
   build) shift; exec bash "${SCRIPT_DIR}/cluster/build.sh" "$@" ;;
-  help | -h | --help) sed -n '3,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  help | -h | --help) sed -n '3,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *) printf 'usage: scripts/cluster.sh up|down|status|build|help\n' >&2; exit 2 ;;
 esac
