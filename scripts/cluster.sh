@@ -809,6 +809,6 @@ case "${1:-help}" in
     if [[ ${rc} -eq 0 ]]; then echo "kubeconfig: ${KUBECONFIG_FILE} (context ${CONTEXT})"; fi
     exit "${rc}" ;;
   build) shift; exec bash "${SCRIPT_DIR}/cluster/build.sh" "$@" ;;
-  help | -h | --help) sed -n '3,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  help | -h | --help) sed -n '3,43p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *) printf 'usage: scripts/cluster.sh up|down|status|build|help\n' >&2; exit 2 ;;
 esac
