@@ -87,7 +87,8 @@ export class ReplicatedRedis extends pulumi.ComponentResource {
             [redisContainer({ image: args.image, sizing: args.redis, confFile, configVolume: "config", dataVolume: "data", auth, replica: confFile === "replica.conf" })];
         // The headless Service gives each pod a stable DNS name (redis-master-0.redis-headless...).
         const headless = service(this, `${name}-headless`, namespace, master, containersFor("master.conf"), {
-            name: headlessName, portName: "redis", headless: true, selector: instanceSelector,
+            // Replicas resolve redis-master-0 through it while the master is still starting.
+            name: headlessName, portName: "redis", headless: true, selector: instanceSelector, publishNotReadyAddresses: true,
         });
 
         const statefulSet = (stsName: string, labels: Labels, replicas: number, confFile: keyof typeof confs) => {

@@ -62,6 +62,8 @@ export interface ServiceArgs {
     readonly headless?: boolean;
     /** Selector override (a headless Service over several workloads); defaults to the workload's selector. */
     readonly selector?: Record<string, string>;
+    /** Publish DNS records of pods before they are Ready (a StatefulSet's peers must find each other). */
+    readonly publishNotReadyAddresses?: boolean;
 }
 
 /** The container port named `portName`; throws when no container exposes it. */
@@ -82,6 +84,7 @@ export function service(parent: pulumi.Resource, resourceName: string, namespace
         metadata: { name: args.name, namespace, labels: labels.all },
         spec: {
             ...(args.headless ? { clusterIP: "None" } : { type: args.type ?? "ClusterIP" }),
+            ...(args.publishNotReadyAddresses ? { publishNotReadyAddresses: true } : {}),
             selector: args.selector ?? labels.selector,
             ports: [{ name: args.portName, port: args.port ?? target, targetPort: args.portName, protocol: "TCP" }],
         },

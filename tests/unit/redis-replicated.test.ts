@@ -47,6 +47,7 @@ describe("ReplicatedRedis (seed 001)", () => {
         for (const name of ["redis-master", "redis-replica"]) assert.equal(sts(dev, name).inputs.spec.serviceName, "redis-headless");
         const headless = find(dev, T.Service, "redis-headless", NS);
         assert.equal(headless.inputs.spec.clusterIP, "None");
+        assert.equal(headless.inputs.spec.publishNotReadyAddresses, true, "replicas find the master before it is Ready");
         assert.deepEqual(headless.inputs.spec.selector, { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "redis" });
     });
 
