@@ -12,12 +12,11 @@ import * as k8s from "@kubernetes/client-node";
 import { liveCheck } from "../../policy/live-check";
 import { PackConfig } from "../../policy/rules";
 import { buildPackConfig } from "../../policy/stack-config";
-import { CONTEXT, KUBECONFIG, assertReady, clients, eventually, expectedReadiness, kubeConfig, namespaceExists, namespaceOverrides, testNamespaces } from "../helpers/cluster";
+import { CONTEXT, KUBECONFIG, applyObjects, assertReady, clients, deleteNamespace, eventually, expectedReadiness, namespaceExists, namespaceOverrides, recordedObjects, testNamespaces } from "../helpers/cluster";
 import { runProgram } from "../helpers/program";
 
 const PREFIX = "ct";
 const NAMESPACES = testNamespaces(PREFIX);
-const FIELD_MANAGER = "redis-platform-tests";
 
 describe("the program's manifests on the embedded cluster", function () {
     this.timeout(10 * 60_000);
@@ -30,15 +29,7 @@ describe("the program's manifests on the embedded cluster", function () {
         }
         const run = await runProgram("dev", namespaceOverrides(PREFIX));
         packConfig = buildPackConfig({ environment: "dev", exemptions: (namespaceOverrides(PREFIX).policyExemptions as never) });
-        const objects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes").map((r) => r.inputs as k8s.KubernetesObject);
-        const client = k8s.KubernetesObjectApi.makeApiClient(kubeConfig());
-        // Namespaces first, then what pods mount, then the rest (as Pulumi's dependency order would).
-        const rank = (o: k8s.KubernetesObject) => (o.kind === "Namespace" ? 0 : o.kind === "ConfigMap" || o.kind === "Secret" ? 1 : 2);
-        for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
-            // client-node serializes from its model classes: turn the wire-format object into one first,
-            // or renamed fields (NetworkPolicy `from`, LimitRange `default`) are silently dropped.
-            await client.patch(k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(o)), undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
-        }
+        await applyObjects(recordedObjects(run.resources));
     });
 
     after(async () => {
@@ -77,12 +68,3 @@ describe("the program's manifests on the embedded cluster", function () {
     });
 });
 
-async function deleteNamespace(name: string): Promise<void> {
-    const { core } = clients();
-    try {
-        await core.deleteNamespace({ name });
-    } catch (e) {
-        if ((e as { code?: number }).code !== 404) throw e;
-    }
-    if (!(await eventually(async () => !(await namespaceExists(name)), 180_000))) throw new Error(`namespace ${name} was not deleted within 180s`);
-}

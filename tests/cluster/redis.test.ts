@@ -24,12 +24,11 @@ import * as k8s from "@kubernetes/client-node";
 import Redis from "ioredis";
 import { parseConfig } from "../../config";
 import { ROOT, rawGetter } from "../../scripts/lib/stack-files";
-import { KUBECONFIG, assertReady, clients, eventually, expectedReadiness, kubeConfig, namespaceExists, namespaceOverrides, readiness, sleep, testNamespaces } from "../helpers/cluster";
+import { KUBECONFIG, applyObjects, assertReady, clients, deleteNamespace, eventually, expectedReadiness, namespaceExists, namespaceOverrides, readiness, recordedObjects, sleep, testNamespaces } from "../helpers/cluster";
 import { runProgram } from "../helpers/program";
 
 const PREFIX = "rt";
 const NAMESPACES = testNamespaces(PREFIX);
-const FIELD_MANAGER = "redis-platform-tests";
 
 /** The local images (scripts/images.sh list), by what they are. */
 function localImages(): { redis: string; nginx: string; echo: string } {
@@ -69,15 +68,6 @@ async function notRealNode(): Promise<string | undefined> {
     return undefined;
 }
 
-async function deleteNamespace(name: string): Promise<void> {
-    const { core } = clients();
-    try {
-        await core.deleteNamespace({ name });
-    } catch (e) {
-        if ((e as { code?: number }).code !== 404) throw e;
-    }
-    if (!(await eventually(async () => !(await namespaceExists(name)), 180_000))) throw new Error(`namespace ${name} was not deleted within 180s`);
-}
 
 async function clusterIP(namespace: string, name: string): Promise<string> {
     const svc = await clients().core.readNamespacedService({ name, namespace });
@@ -142,16 +132,8 @@ describe("Redis, replicated Redis and the platform running on the embedded clust
             if (await namespaceExists(ns)) await deleteNamespace(ns);
         }
         const run = await runProgram("dev", overrides());
-        const objects = run.resources
-            .filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes")
-            .map((r) => r.inputs as k8s.KubernetesObject)
-            .filter((o) => wanted.includes((o.kind === "Namespace" ? o.metadata?.name : o.metadata?.namespace) ?? "") && !frontend(o));
-        const client = k8s.KubernetesObjectApi.makeApiClient(kubeConfig());
-        const rank = (o: k8s.KubernetesObject) => (o.kind === "Namespace" ? 0 : o.kind === "ConfigMap" || o.kind === "Secret" ? 1 : 2);
-        for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
-            // see manifests.test.ts: the wire-format object through loadYaml, or NetworkPolicy `from` is dropped
-            await client.patch(k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(o)), undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
-        }
+        await applyObjects(recordedObjects(run.resources)
+            .filter((o) => wanted.includes((o.kind === "Namespace" ? o.metadata?.name : o.metadata?.namespace) ?? "") && !frontend(o)));
         const stopOpening = keepHostPathVolumesOpen(NAMESPACES.redis);
         const expected = expectedReadiness(PREFIX);
         delete expected[NAMESPACES.guestbook].frontend;

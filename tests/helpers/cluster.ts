@@ -112,3 +112,33 @@ export async function assertReady(expected: Record<string, Record<string, [numbe
         if (empty.length > 0) throw new Error(`${ns}: Services without a ready endpoint: ${empty.join(", ")}`);
     }
 }
+
+const FIELD_MANAGER = "redis-platform-tests";
+
+/** The Kubernetes objects a recorded program run registers (the provider left out). */
+export function recordedObjects(resources: readonly { type: string; inputs: unknown }[]): k8s.KubernetesObject[] {
+    return resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs as k8s.KubernetesObject);
+}
+
+/**
+ * Server-side applies objects in dependency order (namespaces, then what pods mount, then the rest).
+ * client-node serializes from its model classes, so each wire-format object goes through loadYaml
+ * first, or renamed fields (NetworkPolicy `from`, LimitRange `default`) are silently dropped.
+ */
+export async function applyObjects(objects: readonly k8s.KubernetesObject[]): Promise<void> {
+    const client = k8s.KubernetesObjectApi.makeApiClient(kubeConfig());
+    const rank = (o: k8s.KubernetesObject) => (o.kind === "Namespace" ? 0 : o.kind === "ConfigMap" || o.kind === "Secret" ? 1 : 2);
+    for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
+        await client.patch(k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(o)), undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    }
+}
+
+/** Deletes a namespace (if present) and waits until it is gone. */
+export async function deleteNamespace(name: string): Promise<void> {
+    try {
+        await clients().core.deleteNamespace({ name });
+    } catch (e) {
+        if ((e as { code?: number }).code !== 404) throw e;
+    }
+    if (!(await eventually(async () => !(await namespaceExists(name)), 180_000))) throw new Error(`namespace ${name} was not deleted within 180s`);
+}
