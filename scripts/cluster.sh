@@ -451,13 +451,13 @@ wait_until() {
 
 # ------------------------------------------------------------------ certificates
 gen_key_ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-# sign NAME SUBJECT EXTENSIONS: key + certificate NAME.{key,crt} signed by the CA.
+# sign NAME SUBJECT EXTENSIONS [CA]: key + certificate NAME.{key,crt} signed by CA (default: ca).
 sign() {
-  local name="$1" subj="$2" ext="$3"
+  local name="$1" subj="$2" ext="$3" ca="${4:-ca}"
   gen_key_ec "${PKI}/${name}.key"
   openssl req -new -key "${PKI}/${name}.key" -subj "${subj}" -out "${PKI}/${name}.csr" 2>/dev/null
   printf '%s\n' "${ext}" >"${PKI}/${name}.ext"
-  openssl x509 -req -in "${PKI}/${name}.csr" -CA "${PKI}/ca.crt" -CAkey "${PKI}/ca.key" \
+  openssl x509 -req -in "${PKI}/${name}.csr" -CA "${PKI}/${ca}.crt" -CAkey "${PKI}/${ca}.key" \
     -set_serial "0x$(openssl rand -hex 16)" -days 825 -sha256 \
     -extfile "${PKI}/${name}.ext" -out "${PKI}/${name}.crt" 2>/dev/null
   rm -f "${PKI}/${name}.csr" "${PKI}/${name}.ext"
@@ -499,13 +499,7 @@ subjectAltName=IP:127.0.0.1,DNS:localhost"
   openssl req -x509 -new -key "${PKI}/front-proxy-ca.key" -subj "/CN=redis-platform-embedded-front-proxy-ca" -days 3650 -sha256 \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
     -out "${PKI}/front-proxy-ca.crt" 2>/dev/null
-  gen_key_ec "${PKI}/front-proxy-client.key"
-  openssl req -new -key "${PKI}/front-proxy-client.key" -subj "/CN=front-proxy-client" -out "${PKI}/front-proxy-client.csr" 2>/dev/null
-  printf '%s\n' "${client}" >"${PKI}/front-proxy-client.ext"
-  openssl x509 -req -in "${PKI}/front-proxy-client.csr" -CA "${PKI}/front-proxy-ca.crt" -CAkey "${PKI}/front-proxy-ca.key" \
-    -set_serial "0x$(openssl rand -hex 16)" -days 825 -sha256 \
-    -extfile "${PKI}/front-proxy-client.ext" -out "${PKI}/front-proxy-client.crt" 2>/dev/null
-  rm -f "${PKI}/front-proxy-client.csr" "${PKI}/front-proxy-client.ext"
+  sign front-proxy-client "/CN=front-proxy-client" "${client}" front-proxy-ca
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${PKI}/sa.key" 2>/dev/null
   openssl pkey -in "${PKI}/sa.key" -pubout -out "${PKI}/sa.pub" 2>/dev/null
   chmod 600 "${PKI}"/*.key
