@@ -52,23 +52,52 @@ export function commandWords(c: Container): string[] {
     return [...(c.command ?? []), ...(c.args ?? [])].flatMap((t) => (/\s/.test(t) ? words(t) : [t]));
 }
 
-function imageBase(image: string | undefined): string {
-    const path = (image ?? "").split("@")[0];
-    const last = path.slice(path.lastIndexOf("/") + 1);
-    return last.split(":")[0];
+/** An image reference without tag or digest; a colon before the last slash is a registry port (`localhost:5000/redis`). */
+function repositoryOf(image: string): string {
+    const path = image.split("@")[0];
+    const colon = path.lastIndexOf(":");
+    return colon > path.lastIndexOf("/") ? path.slice(0, colon) : path;
 }
 
-export function isRedisServerContainer(c: Container): boolean {
-    return commandWords(c).some((w) => /(^|\/)redis-server$/.test(w)) ||
-        (c.ports ?? []).some((p) => p.containerPort === REDIS_PORT) ||
-        imageBase(c.image) === "redis";
+/** `redis`, `docker.io/library/redis`, `bitnami/redis`, any tag or digest; not `redis_exporter`, `redis-commander`, `myredisapp`. */
+export function isRedisImage(image: string | undefined): boolean {
+    const repo = repositoryOf(typeof image === "string" ? image.trim().toLowerCase() : "");
+    return repo === "redis" || repo.endsWith("/redis");
 }
 
-/** A workload that runs Redis: labelled app.kubernetes.io/name=redis or exposing port 6379. */
+const runs = (ws: string[], exe: string): boolean => ws.some((w) => w === exe || w.endsWith(`/${exe}`));
+
+export type RedisRole = "server" | "sentinel";
+
+/**
+ * What a container runs, as far as Redis goes. The one place the pack decides what is Redis.
+ * - sentinel: `redis-sentinel`, or redis-server with `--sentinel`. Not a data server: it holds no data,
+ *   listens on 26379 and rewrites its own config, so maxmemory, mounted-config and 6379 rules would misfire.
+ * - server: its command/args run redis-server (a `sh -c "..."` script too), it declares containerPort 6379,
+ *   or its image is redis and it keeps the image's default process: no command, and no args or args the
+ *   official entrypoint hands to redis-server (the first one an `-option` or a `.conf` path). A redis image
+ *   told to run something else is a client (the seeds' `kubectl run --image=redis:7-alpine -- redis-cli ...`).
+ */
+export function redisRole(c: Container): RedisRole | undefined {
+    const ws = commandWords(c);
+    const first = c.args?.[0];
+    const imageDefault = isRedisImage(c.image) && (c.command ?? []).length === 0 &&
+        (first === undefined || (typeof first === "string" && (first.startsWith("-") || first.endsWith(".conf"))));
+    const server = imageDefault || runs(ws, "redis-server");
+    if (runs(ws, "redis-sentinel") || (server && ws.includes("--sentinel"))) return "sentinel";
+    if (server || (c.ports ?? []).some((p) => p.containerPort === REDIS_PORT)) return "server";
+    return undefined;
+}
+
+export const isRedisServerContainer = (c: Container): boolean => redisRole(c) === "server";
+
+/** A workload with a Redis server container, or labelled app.kubernetes.io/name=redis unless it runs a Sentinel instead. */
 export function isRedisWorkload(o: K8sObject): boolean {
     if (!isWorkload(o)) return false;
-    if (labelsOf(o)[NAME] === "redis" || templateLabelsOf(o)[NAME] === "redis") return true;
-    return (podSpecOf(o)?.containers ?? []).some((c) => (c.ports ?? []).some((p) => p.containerPort === REDIS_PORT));
+    const roles = (podSpecOf(o)?.containers ?? []).map(redisRole);
+    if (roles.includes("server")) return true;
+    if (roles.includes("sentinel")) return false;
+    return labelsOf(o)[NAME] === "redis" || templateLabelsOf(o)[NAME] === "redis";
 }
 
 export type ConfigResolution =

@@ -90,7 +90,7 @@ function openness(from: PolicyPeer[] | undefined): string | undefined {
 
 export const redisNetworkAccess: StackRule = {
     name: "redis-network-access",
-    description: "Redis (port 6379 or app.kubernetes.io/name=redis) is reachable on 6379 only through an allow rule naming specific client pods.",
+    description: "Redis (a redis-server container, found by its command, a redis image or port 6379; or app.kubernetes.io/name=redis) is reachable on 6379 only through an allow rule naming specific client pods.",
     enforcementLevel: "mandatory",
     scope: "stack",
     settings: {},

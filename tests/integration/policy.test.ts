@@ -21,9 +21,15 @@ describe("policy pack at preview", function () {
             stack.preview({ policyPacks: [POLICY_DIR], policyPackConfigs: [config], onOutput: (l) => { output += l; progress("violations")(l); } }),
             (e: Error) => { output += e.message; return true; },
         );
-        for (const rule of ["image-tag-pinned", "container-resources", "container-probes", "workload-controller", "secret-env-from-secret-ref", "no-redis-auth-in-config", "pod-security-restricted", "no-default-namespace", "environment-labels", "pdb-coverage", "network-policy-default-deny"]) {
+        for (const rule of ["image-tag-pinned", "container-resources", "container-probes", "workload-controller", "secret-env-from-secret-ref", "no-redis-auth-in-config", "pod-security-restricted", "no-default-namespace", "environment-labels", "pdb-coverage", "network-policy-default-deny", "redis-network-access", "redis-maxmemory", "redis-master-persistence"]) {
             assert.match(output, new RegExp(rule), `the output names ${rule}`);
         }
+        // The seed-style master/slave declare no port 6379 and no app.kubernetes.io/name: found by image and command.
+        for (const seen of [
+            /redis-master-persistence: StatefulSet\/redis\/redis-master: has 2 replicas/,
+            /redis-maxmemory: StatefulSet\/redis\/redis-slave container "redis": maxmemory is not set/,
+            /redis-network-access: StatefulSet\/redis\/redis-master: no NetworkPolicy/,
+        ]) assert.match(output, seen, "the seed-style Redis is recognised");
         assert.doesNotMatch(output, /hunter2-not-a-real-secret/);
         await stack.workspace.removeStack("ci-violations", { force: true });
     });
