@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the npm packages (the program's and, as a workspace, the policy pack's) from the lock
-# file when they are missing or older than the lock.
+# file when they are missing or older than the lock, and Debian's redis-server for the order
+# service's tests when it is missing (scripts/redis-server.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -8,3 +9,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
     echo "[deps] npm ci"
     npm ci --no-audit --no-fund --loglevel=error
 fi
+# Debian's redis-server, which the order service's unit tests run on loopback.
+bash scripts/redis-server.sh

@@ -8,10 +8,13 @@
 #                                                           Debian nginx, runs as uid 101 on 8080,
 #                                                           includes /etc/nginx/conf.d/*.conf, pid+temp in /tmp
 #   localhost/redis-platform/http-echo:1.0.0                github.com/hashicorp/http-echo v1.0.0, static, uid 65532
+#   localhost/redis-platform/order-service:0.1.0            services/order-service on Node.js 20, uid 65532
+#                                                           (scripts/images/order-service.sh)
 # Each image is a docker-archive tarball (one layer, fixed timestamps, sorted entries: the same
 # packages give the same image ID), cached in
 #   ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/images/
-# and keyed by this script's content, so a warm run returns at once.
+# and keyed by this script's content (the order service's by its sources too), so a warm run
+# returns at once.
 #
 # Usage: scripts/images.sh build                 build what is missing (idempotent)
 #        scripts/images.sh import CONTAINERD_SOCK  build if needed, then import what the
@@ -35,7 +38,6 @@ IMG_PAUSE="localhost/redis-platform/pause:${PAUSE_VERSION}"
 IMG_REDIS="localhost/redis-platform/redis:${REDIS_VERSION}-debian12"
 IMG_NGINX="localhost/redis-platform/nginx-unprivileged:${NGINX_VERSION}-debian12"
 IMG_ECHO="localhost/redis-platform/http-echo:${ECHO_VERSION#v}"
-ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}")
 
 # Debian bookworm packages, pinned (package=version); their shared-library dependencies are
 # listed by hand from `ldd` of the binaries (checked at build time: a missing library fails).
@@ -50,8 +52,17 @@ REDIS_DEBS=("${LIBC[@]}" redis-tools=5:7.0.15-1~deb12u10 redis-server=5:7.0.15-1
 NGINX_DEBS=("${LIBC[@]}" nginx=1.22.1-9+deb12u11 nginx-common=1.22.1-9+deb12u11
   libcrypt1=1:4.4.33-2 libpcre2-8-0=10.42-1+deb12u2 libssl3=3.0.22-1~deb12u2 zlib1g=1:1.2.13.dfsg-1)
 
+# shellcheck source=scripts/images/order-service.sh
+source "${HERE}/images/order-service.sh"
+ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}" "${IMG_ORDER}")
+
 KEY="$(cat "${BASH_SOURCE[0]}" "${HERE}/images/pause/main.go" | sha256sum | cut -c1-12)"
-archive_of() { local n="${1#localhost/redis-platform/}"; echo "${CACHE}/${n//[:\/]/_}-${KEY}.tar"; }
+ORDER_KEY="" # computed by cmd_build (it runs tsc's and the dependencies' checks), not for `list`
+key_of() {
+  if [[ "$1" != "${IMG_ORDER}" ]]; then echo "${KEY}"; return; fi
+  echo "${ORDER_KEY:-$(order_key)}"
+}
+archive_of() { local n="${1#localhost/redis-platform/}"; echo "${CACHE}/${n//[:\/]/_}-$(key_of "$1").tar"; }
 
 find_deb() { # NAME VERSION: the cached .deb of exactly that version, if any
   local f
@@ -215,6 +226,7 @@ cmd_build() {
   exec 9>"${CACHE}/.build.lock"
   flock 9
   rm -rf "${CACHE}"/.root.* "${CACHE}"/.pack.* "${CACHE}"/.gobin.*
+  ORDER_KEY="$(order_key)"
   local img built=0
   for img in "${ALL_IMAGES[@]}"; do
     if [[ ${FORCE} -eq 0 && -s "$(archive_of "${img}")" ]]; then continue; fi
@@ -224,23 +236,32 @@ cmd_build() {
       "${IMG_REDIS}") build_redis ;;
       "${IMG_NGINX}") build_nginx ;;
       "${IMG_ECHO}") build_echo ;;
+      "${IMG_ORDER}") build_order_service ;;
     esac
     built=1
   done
-  # archives of earlier versions of this script
-  find "${CACHE}" -maxdepth 1 -name '*.tar' ! -name "*-${KEY}.tar" -delete
-  if [[ ${built} -eq 1 ]]; then say "images built in $(($(date +%s) - T0))s into ${CACHE}"; else say "images already built (${CACHE}, key ${KEY})"; fi
+  # archives of earlier versions of this script or of the service
+  local current=()
+  for img in "${ALL_IMAGES[@]}"; do current+=(! -name "$(basename "$(archive_of "${img}")")"); done
+  find "${CACHE}" -maxdepth 1 -name '*.tar' "${current[@]}" -delete
+  if [[ ${built} -eq 1 ]]; then say "images built in $(($(date +%s) - T0))s into ${CACHE}"; else say "images already built (${CACHE}, key ${KEY}, order service ${ORDER_KEY})"; fi
 }
 
 cmd_import() {
-  local sock="$1" img have
+  local sock="$1" img have stamp archive
   [[ -S "${sock}" ]] || die "no containerd socket at ${sock}"
   cmd_build
   have="$(ctr --address "${sock}" -n k8s.io images ls -q 2>/dev/null)" || die "cannot list images of the containerd at ${sock}"
+  # The archive each image was last imported from: a tag rebuilt with other content (the order
+  # service changed without a version bump) is imported again.
+  stamp="$(dirname "${sock}")/redis-platform-images.imported"
+  touch "${stamp}"
   for img in "${ALL_IMAGES[@]}"; do
-    if grep -qxF "${img}" <<<"${have}"; then continue; fi
+    archive="$(basename "$(archive_of "${img}")")"
+    if grep -qxF "${img}" <<<"${have}" && grep -qxF "${img} ${archive}" "${stamp}"; then continue; fi
     ctr --address "${sock}" -n k8s.io images import "$(archive_of "${img}")" >/dev/null \
       || die "ctr images import of ${img} failed"
+    { awk -v i="${img}" '$1 != i' "${stamp}"; echo "${img} ${archive}"; } >"${stamp}.tmp" && mv "${stamp}.tmp" "${stamp}"
     say "imported ${img}"
   done
   have="$(ctr --address "${sock}" -n k8s.io images ls -q)"

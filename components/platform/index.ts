@@ -1,17 +1,22 @@
 /**
  * Platform (seed 003): the ecommerce namespace with its quota and limit range, an nginx API gateway
  * routing to user, product and order services, an Ingress, and an HPA on product-service.
+ * user- and product-service are the seed's http-echo placeholders; order-service is the real
+ * service (order-service.ts) unless the stack chooses the placeholder for it too.
  * Redis hosts and the password come from the other components' outputs, never typed in.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Resources, StackConfig } from "../../config";
+import type { OrderServiceConfig, Resources, StackConfig } from "../../config";
 import { Labels, labelsFor, withLabels } from "../shared/labels";
 import { allowIngress, isolatedNamespace, peer } from "../shared/network";
 import { checksum } from "../shared/redis";
+import type { RunAs } from "../shared/security";
 import { resourceRequirements, servedDeployment } from "../shared/workload";
 import { ECHO_PORT, GATEWAY_PORT, ROUTES, gatewayConf } from "./gateway";
+import { ORDER_RUN_AS, orderServiceContainer } from "./order-service";
 
+type Container = k8s.types.input.core.v1.Container;
 type Env = k8s.types.input.core.v1.EnvVar;
 
 export interface RedisEndpoint {
@@ -30,8 +35,10 @@ export interface PlatformArgs {
     /** An nginx image that runs unprivileged (pinned tag). */
     readonly gatewayImage: string;
     readonly gatewayReplicas: number;
-    /** http-echo image for the three services (pinned tag). */
+    /** http-echo image of the placeholder services (pinned tag). */
     readonly echoImage: string;
+    /** The real order service's image, or the http-echo placeholder (echoImage). */
+    readonly order: OrderServiceConfig;
     /** Replicas of user-service and order-service; product-service is scaled by its HPA. */
     readonly serviceReplicas: number;
     /** Requests/limits of the gateway and service containers. */
@@ -82,8 +89,9 @@ export class Platform extends pulumi.ComponentResource {
             livenessProbe: { tcpSocket: { port }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
         });
         const gatewayLabels = labels("api-gateway", "gateway");
-        const echo = (svc: string, text: string, opts: { replicas?: number; minReplicas?: number; env?: Env[]; client?: Record<string, string> }) => {
-            const l = labels("http-echo", svc);
+        type BackendOpts = { replicas?: number; minReplicas?: number; client?: Record<string, string> };
+        /** A service behind the gateway: Deployment, Service, budget, and its port open to the gateway alone. */
+        const backend = (svc: string, l: Labels, runAs: RunAs, container: Container, opts: BackendOpts) => {
             const served = servedDeployment(this, `${name}-${svc}`, {
                 name: svc,
                 namespace,
@@ -91,16 +99,8 @@ export class Platform extends pulumi.ComponentResource {
                 replicas: opts.replicas,
                 minReplicas: opts.minReplicas,
                 spreadOverNodes: true,
-                runAs: { user: 65532, group: 65532 },
-                containers: [{
-                    name: "app",
-                    image: args.echoImage,
-                    args: [`-text=${text}`, `-listen=:${ECHO_PORT}`],
-                    ports: [{ name: "http", containerPort: ECHO_PORT, protocol: "TCP" }],
-                    env: opts.env,
-                    resources: resourceRequirements(args.resources),
-                    ...probes(ECHO_PORT, "/"),
-                }],
+                runAs,
+                containers: [container],
                 service: { name: svc, portName: "http" },
             });
             allowIngress(this, `${name}-${svc}-from-gateway`, {
@@ -109,21 +109,32 @@ export class Platform extends pulumi.ComponentResource {
             });
             return served;
         };
+        const echo = (svc: string, text: string, opts: BackendOpts & { env?: Env[] }) => backend(svc, labels("http-echo", svc), { user: 65532, group: 65532 }, {
+            name: "app",
+            image: args.echoImage,
+            args: [`-text=${text}`, `-listen=:${ECHO_PORT}`],
+            ports: [{ name: "http", containerPort: ECHO_PORT, protocol: "TCP" }],
+            env: opts.env,
+            resources: resourceRequirements(args.resources),
+            ...probes(ECHO_PORT, "/"),
+        }, opts);
         const cacheEnv: Env[] = [
             { name: "CACHE_HOST", value: args.cache.host as pulumi.Input<string> },
             { name: "CACHE_PORT", value: pulumi.output(args.cache.port).apply(String) },
         ];
         const users = echo("user-service", '{"service": "user-service", "status": "ok"}', { replicas: args.serviceReplicas, env: cacheEnv, client: args.cache.clientLabels });
         const products = echo("product-service", '{"service": "product-service", "products": []}', { minReplicas: args.hpa.minReplicas, env: cacheEnv, client: args.cache.clientLabels });
-        const orders = echo("order-service", '{"service": "order-service", "orders": []}', {
-            replicas: args.serviceReplicas,
-            client: args.orderRedis.clientLabels,
-            env: [
-                { name: "REDIS_HOST", value: args.orderRedis.host as pulumi.Input<string> },
-                { name: "REDIS_PORT", value: pulumi.output(args.orderRedis.port).apply(String) },
-                redisPassword,
-            ],
-        });
+        const orderRedisEnv: Env[] = [
+            { name: "REDIS_HOST", value: args.orderRedis.host as pulumi.Input<string> },
+            { name: "REDIS_PORT", value: pulumi.output(args.orderRedis.port).apply(String) },
+            redisPassword,
+        ];
+        const orderOpts = { replicas: args.serviceReplicas, client: args.orderRedis.clientLabels };
+        const orders = args.order.kind === "echo"
+            ? echo("order-service", '{"service": "order-service", "orders": []}', { ...orderOpts, env: orderRedisEnv })
+            : backend("order-service", labels("order-service", "order-service"), ORDER_RUN_AS, orderServiceContainer({
+                image: args.order.image, resources: args.resources, redisEnv: orderRedisEnv, readHost: args.orderRedis.readHost,
+            }), orderOpts);
 
         // Scaled by the HPA alone: the Deployment sets no replicas, so `pulumi up` never resets them.
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-product-hpa`, {

@@ -6,7 +6,7 @@
 export const PART_OF = "redis-platform";
 
 export interface LabelSpec {
-    /** app.kubernetes.io/name: what runs (redis, api-gateway, http-echo, guestbook). */
+    /** app.kubernetes.io/name: what runs (redis, api-gateway, http-echo, order-service, guestbook). */
     readonly name: string;
     /** app.kubernetes.io/instance: which deployment of it (the component's name). */
     readonly instance: string;

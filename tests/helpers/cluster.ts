@@ -2,6 +2,7 @@
 import * as k8s from "@kubernetes/client-node";
 import * as path from "path";
 import { ROOT } from "../../scripts/lib/stack-files";
+import { eventually, sleep } from "./wait";
 
 export const KUBECONFIG = path.join(ROOT, ".cluster", "kubeconfig");
 export const CONTEXT = "embedded";
@@ -22,19 +23,7 @@ export function clients() {
     };
 }
 
-export async function sleep(ms: number): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes; returns the last result. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 120_000, everyMs = 2_000): Promise<boolean> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-        if (await check()) return true;
-        await sleep(everyMs);
-    }
-    return check();
-}
+export { eventually, sleep };
 
 export async function namespaceExists(name: string): Promise<boolean> {
     const { core } = clients();

@@ -6,8 +6,10 @@ const NS = "ecommerce";
 describe("Platform (seed 003)", () => {
     let dev: ProgramRun;
     let prod: ProgramRun;
+    /** Dev with the http-echo placeholder as order-service (orderImage: echo), as before the real service. */
+    let devEcho: ProgramRun;
     before(async () => {
-        [dev, prod] = await Promise.all([runProgram("dev"), runProgram("prod")]);
+        [dev, prod, devEcho] = await Promise.all([runProgram("dev"), runProgram("prod"), runProgram("dev", { orderImage: "echo" })]);
     });
     const deploy = (run: ProgramRun, name: string) => find(run, T.Deployment, name, NS);
 
@@ -52,29 +54,30 @@ describe("Platform (seed 003)", () => {
         ]);
     });
 
-    it("connects order-service to the replicated Redis with the password from its own Secret", () => {
-        const env = container(deploy(dev, "order-service")).env;
+    it("connects the placeholder order-service to the replicated Redis with the password from its own Secret", () => {
+        const env = container(deploy(devEcho, "order-service")).env;
         assert.deepEqual(env, [
             { name: "REDIS_HOST", value: "redis-master.redis.svc.cluster.local" },
             { name: "REDIS_PORT", value: "6379" },
             { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "order-redis", key: "password" } } },
         ]);
-        assert.equal(find(dev, T.Secret, "order-redis", NS).inputs.stringData.password, dev.password);
-        assert.equal(deploy(dev, "order-service").inputs.spec.template.metadata.labels["clients.redis-platform/redis"], "true");
+        assert.equal(find(devEcho, T.Secret, "order-redis", NS).inputs.stringData.password, devEcho.password);
+        assert.equal(deploy(devEcho, "order-service").inputs.spec.template.metadata.labels["clients.redis-platform/redis"], "true");
     });
 
-    it("runs the three http-echo services with the seed's responses, probes and resources", () => {
+    it("runs the http-echo placeholders (order-service too with orderImage: echo) with the seed's responses, probes and resources", () => {
         const expected: Record<string, string> = {
             "user-service": '{"service": "user-service", "status": "ok"}',
             "product-service": '{"service": "product-service", "products": []}',
             "order-service": '{"service": "order-service", "orders": []}',
         };
         for (const [name, text] of Object.entries(expected)) {
-            const c = container(deploy(dev, name));
+            const c = container(deploy(devEcho, name));
+            assert.equal(c.image, "docker.io/hashicorp/http-echo:1.0.0");
             assert.deepEqual(c.args, [`-text=${text}`, "-listen=:8080"]);
             assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
             assert.deepEqual(c.readinessProbe.httpGet, { path: "/", port: 8080 });
-            assert.deepEqual(find(dev, T.Service, name, NS).inputs.spec.selector, deploy(dev, name).inputs.spec.selector.matchLabels);
+            assert.deepEqual(find(devEcho, T.Service, name, NS).inputs.spec.selector, deploy(devEcho, name).inputs.spec.selector.matchLabels);
         }
     });
 

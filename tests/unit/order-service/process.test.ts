@@ -1,0 +1,90 @@
+/**
+ * The order service as the container runs it: its own process (main.ts), configured by the
+ * environment, stopped by SIGTERM as the kubelet does, against real redis-server processes.
+ */
+import * as assert from "assert/strict";
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import { ROOT } from "../../../scripts/lib/stack-files";
+import { call } from "../../helpers/http-client";
+import { MASTER_HOST, REPLICA_HOST, RedisPair, ensureRedisServer, freePort, startPair, withClient } from "../../helpers/redis-servers";
+import { eventually, sleep } from "../../helpers/wait";
+
+const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-process-tests`;
+
+interface Child {
+    readonly proc: ChildProcess;
+    /** stdout and stderr so far. */
+    output(): string;
+    exited: Promise<number | null>;
+}
+
+function runService(env: Record<string, string>): Child {
+    const proc = spawn(process.execPath, ["-r", "ts-node/register", path.join("services", "order-service", "src", "main.ts")], {
+        cwd: ROOT,
+        // only what the Deployment sets (plus PATH and ts-node's switch), as in the container
+        env: { PATH: process.env.PATH ?? "", TS_NODE_TRANSPILE_ONLY: "true", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    proc.stdout!.on("data", (c) => (out += c));
+    proc.stderr!.on("data", (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+    return { proc, output: () => out, exited };
+}
+
+describe("order service process", function () {
+    this.timeout(60_000);
+    let pair: RedisPair;
+    before(async function () {
+        this.timeout(300_000);
+        ensureRedisServer();
+        pair = await startPair(PASSWORD);
+    });
+    after(async () => pair?.stop());
+
+    it("exits 1 naming every bad variable when the environment is wrong, without printing the password", async () => {
+        const child = runService({ REDIS_PORT: "sixty", REDIS_PASSWORD: PASSWORD });
+        assert.equal(await child.exited, 1);
+        const line = JSON.parse(child.output().trim());
+        assert.equal(line.level, "error");
+        assert.equal(line.msg, [
+            "order-service: invalid environment:",
+            "  - REDIS_HOST is not set; set it to the replicated Redis's write Service (the platform component does)",
+            '  - REDIS_PORT: "sixty" is not a port; use a whole number from 1 to 65535',
+        ].join("\n"));
+        assert.ok(!child.output().includes(PASSWORD));
+    });
+
+    it("on SIGTERM stops accepting, finishes the request in flight, quits Redis and exits 0", async () => {
+        const port = await freePort();
+        const child = runService({ PORT: String(port), REDIS_HOST: MASTER_HOST, REDIS_READ_HOST: REPLICA_HOST, REDIS_PORT: String(pair.port), REDIS_PASSWORD: PASSWORD });
+        try {
+            assert.ok(await eventually(async () => (await call(port, "GET", "/ready").catch(() => ({ status: 0 }))).status === 200, 30_000, 100), `not ready:\n${child.output()}`);
+            const clientNames = () => withClient(pair.master.host, pair.master.port, PASSWORD, async (r) => [...(await r.client("LIST") as string).matchAll(/ name=(order-service\S*)/g)].map((m) => m[1]));
+            assert.deepEqual(await clientNames(), ["order-service-write"]);
+
+            // Hold the master's writes, so the POST is still in flight when SIGTERM arrives.
+            await withClient(pair.master.host, pair.master.port, PASSWORD, (r) => r.call("CLIENT", "PAUSE", "1000", "WRITE"));
+            const inFlight = call(port, "POST", "/api/orders", { body: { customerId: "c-term", items: [{ productId: "p", quantity: 1 }] } });
+            await sleep(200);
+            child.proc.kill("SIGTERM");
+            await sleep(200);
+            await assert.rejects(call(port, "GET", "/health"), (e: NodeJS.ErrnoException) => e.code === "ECONNREFUSED", "no new connections once stopping");
+
+            const placed = await inFlight;
+            assert.equal(placed.status, 201, "the in-flight order was completed");
+            assert.equal(await child.exited, 0);
+            assert.deepEqual(await clientNames(), [], "its Redis connections were quit");
+            assert.equal(await withClient(pair.master.host, pair.master.port, PASSWORD, (r) => r.exists(`order:${placed.body.id}`)), 1);
+
+            const lines = child.output().trim().split("\n").map((l) => JSON.parse(l));
+            const shutdown = lines.find((l) => l.msg === "shutting down");
+            assert.deepEqual([shutdown?.reason, shutdown?.inFlight], ["SIGTERM", 1]);
+            assert.equal(lines[lines.length - 1].msg, "stopped");
+            assert.ok(!child.output().includes(PASSWORD), "no password in the output");
+        } finally {
+            if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
+        }
+    });
+});
