@@ -37,7 +37,13 @@ if [ "$context" = "embedded" ]; then
     bash scripts/cluster.sh up
 fi
 
-pulumi stack select --create "$stack" --non-interactive >/dev/null
+if ! out="$(pulumi stack select --create "$stack" --non-interactive 2>&1)"; then
+    case "$out" in
+        *"incorrect passphrase"*)
+            die "Pulumi.$stack.yaml's encryptionsalt was made with another passphrase than PULUMI_CONFIG_PASSPHRASE; unset it to use the local-only default (dev), or delete the encryptionsalt line once to use yours" ;;
+        *) die "pulumi stack select --create $stack failed: $out" ;;
+    esac
+fi
 policy_args=()
 if [ "$verb" = up ] || [ "$verb" = preview ]; then
     pack_config="$ROOT/.pulumi-state/policy-config.$stack.json"
@@ -54,3 +60,6 @@ case "$verb" in
     refresh) pulumi refresh --stack "$stack" --yes --non-interactive "$@" ;;
 esac
 say "done: pulumi $verb --stack $stack"
+# The committed stack file is kept in the CLI's own form, so no Pulumi command rewrites it.
+git -C "$ROOT" diff --quiet -- "Pulumi.$stack.yaml" 2>/dev/null ||
+    say "note: Pulumi.$stack.yaml now differs from the committed file (git diff Pulumi.$stack.yaml shows how)"

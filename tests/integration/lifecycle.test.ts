@@ -13,10 +13,24 @@ import { CONTEXT, KUBECONFIG } from "../helpers/cluster";
 import { liveCheck } from "../../policy/live-check";
 import { PackConfig } from "../../policy/rules";
 import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../../scripts/lib/stack-files";
 
 const STACK = "integration";
 const NAMESPACES = testNamespaces("it");
 const OVERRIDES = namespaceOverrides("it");
+const STATE_DIR = (process.env.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "");
+
+/** Everything the engine printed during preview and up, scanned for the password afterwards. */
+let engineOutput = "";
+function keep(next: (line: string) => void): (line: string) => void {
+    return (line) => { engineOutput += line; next(line); };
+}
+
+function filesUnder(dir: string): string[] {
+    if (!dir || !fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
 
 describe("dev stack lifecycle on the embedded cluster", function () {
     this.timeout(20 * 60_000);
@@ -29,7 +43,7 @@ describe("dev stack lifecycle on the embedded cluster", function () {
 
     it("previews the empty stack as exactly the creates the program registers, and passes the policy pack", async () => {
         const { onEvent, steps } = recordSteps();
-        const result = await stack.preview({ ...withPolicy(STACK), onEvent, onOutput: progress("preview") });
+        const result = await stack.preview({ ...withPolicy(STACK), onEvent, onOutput: keep(progress("preview")) });
         const mocked = await runProgram("dev", OVERRIDES);
         const expected = [`create pulumi:pulumi:Stack redis-platform-${STACK}`, ...mocked.resources.map((r) => `create ${r.type} ${r.name}`)];
         assert.deepEqual([...steps].sort(), expected.sort());
@@ -39,7 +53,7 @@ describe("dev stack lifecycle on the embedded cluster", function () {
     });
 
     it("deploys, and every workload, Service, claim and the Secret is live and healthy", async () => {
-        const up = await stack.up({ ...withPolicy(STACK), onOutput: progress("up") });
+        const up = await stack.up({ ...withPolicy(STACK), onOutput: keep(progress("up")) });
         assert.equal(up.summary.result, "succeeded");
 
         await assertReady(expectedReadiness("it"));
@@ -60,6 +74,26 @@ describe("dev stack lifecycle on the embedded cluster", function () {
             ...(await core.listNamespacedConfigMap({ namespace: "default" })).items.filter((c) => c.metadata!.name !== "kube-root-ca.crt"),
         ];
         assert.deepEqual(inDefault.map((o) => o.metadata!.name), []);
+    });
+
+    it("keeps the generated password only as ciphertext: not in the state, its history and backups, nor the engine's output", async () => {
+        const { core } = clients();
+        const secret = await core.readNamespacedSecret({ name: "redis-secret", namespace: NAMESPACES.redis });
+        const password = Buffer.from(secret.data!.password!, "base64").toString("utf8");
+        const forms = [password, Buffer.from(password).toString("base64"), JSON.stringify(password).slice(1, -1)];
+        const exported = JSON.stringify(await stack.exportStack());
+        assert.match(exported, /"ciphertext"/, "the state holds secrets as ciphertext");
+        const found: string[] = forms.filter((f) => exported.includes(f)).map(() => "stack export");
+        const stateFiles = filesUnder(STATE_DIR);
+        assert.ok(stateFiles.some((f) => f.includes(`${STACK}.json`)), `the file backend (${STATE_DIR}) holds this stack's state`);
+        for (const file of stateFiles) {
+            const text = fs.readFileSync(file, "latin1");
+            if (forms.some((f) => text.includes(f))) found.push(path.relative(ROOT, file));
+        }
+        const outputs = await stack.outputs();
+        for (const [k, v] of Object.entries(outputs)) if (forms.some((f) => JSON.stringify(v.value).includes(f))) found.push(`output ${k}`);
+        if (forms.some((f) => engineOutput.includes(f))) found.push("preview/up output");
+        assert.deepEqual(found, [], "places where the plaintext password was found");
     });
 
     it("passes the policy pack again on the live objects (server-side defaults included)", async () => {
