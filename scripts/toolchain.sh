@@ -85,8 +85,10 @@ cmd_build() {
     rm -rf "$TC_DIR"
     mv -T "$TMPDIR_BUILD/out" "$TC_DIR"
     mv "$TC_DIR/.toolchain-complete.tmp" "$TC_STAMP"
-    # Assembled directories of other version sets are superseded (their parts stay cached).
+    # Assembled directories of other version sets are superseded (their parts stay cached), and so
+    # are random providers built from older sources of the project's own.
     find "$TC_ROOT" -mindepth 1 -maxdepth 1 -type d -name 'cli-*' ! -name "$TC_KEY" -exec rm -rf {} +
+    find "$TC_PARTS" -mindepth 1 -maxdepth 1 -type d -name 'random-*' ! -name "$TC_PART_RANDOM" -exec rm -rf {} +
 
     say "toolchain ready: $TC_DIR"
     echo "  step timings:"

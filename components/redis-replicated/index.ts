@@ -10,7 +10,7 @@ import type { RedisSizing } from "../../config";
 import { Labels, labelsFor } from "../shared/labels";
 import { allowIngress, isolatedNamespace, peer } from "../shared/network";
 import { REDIS_PORT, REDIS_RUN_AS, authConf, checksum, redisConf, redisContainer } from "../shared/redis";
-import { disruptionBudget, podTemplate, service } from "../shared/workload";
+import { OWNED_WORKLOAD, disruptionBudget, podTemplate, service } from "../shared/workload";
 
 export interface ReplicatedRedisArgs {
     /** Namespace created for the cluster (seed: redis). */
@@ -106,7 +106,7 @@ export class ReplicatedRedis extends pulumi.ComponentResource {
                 ],
             });
             const sts = new k8s.apps.v1.StatefulSet(`${name}-${stsName}`, {
-                metadata: { name: stsName, namespace, labels: labels.all },
+                metadata: { name: stsName, namespace, labels: labels.all, annotations: OWNED_WORKLOAD },
                 spec: {
                     serviceName: headlessName,
                     replicas,

@@ -112,6 +112,13 @@ export interface DeploymentArgs extends PodArgs {
     readonly dependsOn?: pulumi.Resource[];
 }
 
+/**
+ * Workload metadata annotation: the program owns its workloads, so a field someone changed by hand
+ * (`kubectl scale`, `kubectl set resources`) is drift that `pulumi up` takes back. Without it
+ * Server-Side Apply refuses the update with a field conflict against the hand-made change's manager.
+ */
+export const OWNED_WORKLOAD = { "pulumi.com/patchForce": "true" } as const;
+
 export interface ServedDeployment {
     readonly deployment: k8s.apps.v1.Deployment;
     readonly service?: k8s.core.v1.Service;
@@ -121,7 +128,7 @@ export interface ServedDeployment {
 /** A Deployment with its Service and, when more than one replica runs, its PodDisruptionBudget. */
 export function servedDeployment(parent: pulumi.Resource, prefix: string, args: DeploymentArgs): ServedDeployment {
     const deployment = new k8s.apps.v1.Deployment(`${prefix}-deployment`, {
-        metadata: { name: args.name, namespace: args.namespace, labels: args.labels.all },
+        metadata: { name: args.name, namespace: args.namespace, labels: args.labels.all, annotations: OWNED_WORKLOAD },
         spec: {
             ...(args.replicas !== undefined ? { replicas: args.replicas } : {}),
             selector: { matchLabels: args.labels.selector },

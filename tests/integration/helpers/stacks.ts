@@ -49,14 +49,34 @@ export function withPolicy(stack: string) {
     return { policyPacks: [POLICY_DIR], policyPackConfigs: [packConfig(stack)] };
 }
 
-/** Per-resource operations seen in engine events: `op type name`. */
-export function recordSteps(): { onEvent: (e: EngineEvent) => void; steps: string[] } {
+const RANDOM_VERSION: string = require("@pulumi/random/package.json").version;
+
+/**
+ * The creates a first preview has besides what the program registers (which the mocks record): the
+ * stack itself, and the default provider the engine makes for @pulumi/random (RandomPassword is
+ * given no explicit provider).
+ */
+export function engineCreates(stack: string): string[] {
+    return [`create pulumi:pulumi:Stack redis-platform-${stack}`, `create pulumi:providers:random default_${RANDOM_VERSION.replace(/\./g, "_")}`];
+}
+
+/** The change summary's count of those creates: the engine leaves default providers out of it. */
+export function summarized(creates: string[]): number {
+    return creates.filter((c) => !/^create pulumi:providers:\S+ default_/.test(c)).length;
+}
+
+/** Per-resource operations seen in engine events (`op type name`), and the diagnostics (`severity: message`). */
+export function recordSteps(): { onEvent: (e: EngineEvent) => void; steps: string[]; diagnostics: string[] } {
     const steps: string[] = [];
+    const diagnostics: string[] = [];
     return {
         steps,
+        diagnostics,
         onEvent: (e: EngineEvent) => {
             const m = e.resourcePreEvent?.metadata;
             if (m) steps.push(`${m.op} ${m.type} ${m.urn.split("::").pop()}`);
+            const d = e.diagnosticEvent;
+            if (d) diagnostics.push(`${d.severity}: ${d.message.trim()}`);
         },
     };
 }
