@@ -1,6 +1,6 @@
 /**
  * Real redis-server processes (Debian's, installed by scripts/redis-server.sh when missing) for the
- * order service's tests: a master on 127.0.0.1 and a replica on 127.0.0.2, both on the same port,
+ * order service's and the guestbook frontend's tests: a master on 127.0.0.1 and a replica on 127.0.0.2, both on the same port,
  * the way the service sees two Services on 6379, with requirepass/masterauth. Each server gets a
  * conf file of its own in a temporary directory (mode 0600), so the password is never in argv.
  */
@@ -95,7 +95,7 @@ export async function startRedis(opts: { host: string; port: number; password?: 
 }
 
 /** Waits until `replica` reports its link to the master up (it has the master's data). */
-export async function replicationUp(replica: RedisServer, password: string): Promise<boolean> {
+export async function replicationUp(replica: RedisServer, password?: string): Promise<boolean> {
     return eventually(async () => {
         const info = await withClient(replica.host, replica.port, password, (r) => r.info("replication"));
         return /master_link_status:up/.test(info);
