@@ -2,21 +2,22 @@
  * Stack configuration: every key is declared with its type and default in Pulumi.yaml; this module
  * parses and validates all of them once and hands a frozen, typed StackConfig to the program.
  * Every config error message lives here or beside it in config/: the shared reader (reader.ts) and
- * a parser per section that has grown its own (platform.ts). Bad input stops the program before
- * any resource exists, with every bad key reported at once.
+ * a parser per section that has grown its own (platform.ts, guestbook.ts). Bad input stops the
+ * program before any resource exists, with every bad key reported at once.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { GuestbookConfig, parseGuestbook } from "./config/guestbook";
 import { PlatformConfig, parsePlatform } from "./config/platform";
-import { PROJECT, Reader, RedisSizing, Resources } from "./config/reader";
+import { PROJECT, Reader, RedisSizing } from "./config/reader";
 
 export { AUTO_MAXMEMORY_SHARE, PROJECT } from "./config/reader";
 export type { RedisSizing, Resources } from "./config/reader";
 export type { OrderServiceConfig, PlatformConfig } from "./config/platform";
+export type { GuestbookConfig, GuestbookFrontendConfig } from "./config/guestbook";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
 const RETENTION = ["Delete", "Retain"] as const;
 
 export interface PolicyExemption {
@@ -54,19 +55,7 @@ export interface StackConfig {
         readonly redis: RedisSizing;
     };
     readonly platform: PlatformConfig;
-    readonly guestbook: {
-        readonly enabled: boolean;
-        readonly namespace: string;
-        readonly frontendImage: string;
-        readonly frontendReplicas: number;
-        readonly serviceType: (typeof SERVICE_TYPES)[number];
-        readonly redisImage: string;
-        readonly followerReplicas: number;
-        readonly resources: Resources;
-        readonly redis: RedisSizing;
-        /** False only when stack config exempts the frontend from pod-security-restricted. */
-        readonly frontendRestricted: boolean;
-    };
+    readonly guestbook: GuestbookConfig;
 }
 
 /** Raised for invalid configuration; `problems` holds one message per bad key. */
@@ -140,23 +129,7 @@ export function parseConfig(raw: (key: string) => string | undefined): StackConf
 
     const platform = parsePlatform(r, namespaces);
 
-    const guestbookEnabled = r.bool("guestbookEnabled");
-    const guestbookResources = r.resources("guestbook");
-    const guestbookNamespace = guestbookEnabled ? r.namespace("guestbookNamespace", namespaces) : r.str("guestbookNamespace");
-    const frontendExempt = policyExemptions.some((e) => e.rule === "pod-security-restricted" && e.resource === `Deployment/${guestbookNamespace}/frontend`);
-    const guestbook = {
-        enabled: guestbookEnabled,
-        namespace: guestbookNamespace,
-        frontendImage: r.image("guestbookFrontendImage"),
-        frontendReplicas: r.int("guestbookFrontendReplicas", 1, 50),
-        serviceType: r.oneOf("guestbookServiceType", SERVICE_TYPES, "a Service type"),
-        redisImage: r.image("guestbookRedisImage"),
-        followerReplicas: r.int("guestbookFollowerReplicas", 0, 10),
-        resources: guestbookResources,
-        redis: r.redis("guestbook"),
-        frontendRestricted: !frontendExempt,
-    };
-    const { memoryLimitBytes: _guestbookLimit, ...gbResources } = guestbook.resources;
+    const guestbook = parseGuestbook(r, namespaces, policyExemptions);
 
     if (r.problems.length > 0) {
         throw new ConfigError(r.problems);
@@ -168,7 +141,7 @@ export function parseConfig(raw: (key: string) => string | undefined): StackConf
         cache,
         replicated,
         platform,
-        guestbook: { ...guestbook, resources: gbResources },
+        guestbook,
     });
 }
 

@@ -1,22 +1,24 @@
 /**
- * Guestbook (seed 002): the PHP frontend (GET_HOSTS_FROM=dns) writing to a Redis leader and
- * reading from Redis followers. Service names are the frontend image's contract: gb-frontend:v5
- * looks up `redis-leader` and `redis-follower`.
+ * Guestbook (seed 002): a frontend (GET_HOSTS_FROM=dns) writing to a Redis leader and reading from
+ * Redis followers: the project's own (services/guestbook-frontend) or the seed's gb-frontend
+ * (frontend.ts). Service names are the frontends' contract: both look up `redis-leader` and
+ * `redis-follower`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { RedisSizing, Resources } from "../../config";
+import type { GuestbookFrontendConfig, RedisSizing, Resources } from "../../config";
 import { Labels, labelsFor } from "../shared/labels";
 import { allowIngress, isolatedNamespace, peer } from "../shared/network";
 import { REDIS_PORT, REDIS_RUN_AS, checksum, redisConf, redisContainer } from "../shared/redis";
-import { resourceRequirements, servedDeployment } from "../shared/workload";
+import { servedDeployment } from "../shared/workload";
+import { FRONTEND_SERVICE_PORT, frontendPod } from "./frontend";
 
 export interface GuestbookArgs {
     /** Namespace created for the sample (the seed used default; this program never does). */
     readonly namespace: string;
     readonly environment: string;
-    /** Frontend image with a pinned tag (default gb-frontend:v5). */
-    readonly frontendImage: string;
+    /** Which frontend runs, and its image (default: the project's own). */
+    readonly frontend: GuestbookFrontendConfig;
     /** Frontend replicas (seed: 3). */
     readonly frontendReplicas: number;
     /** Type of the frontend Service: NodePort (seed), LoadBalancer or ClusterIP. */
@@ -28,14 +30,7 @@ export interface GuestbookArgs {
     readonly resources: Resources;
     /** Sizing of the leader and followers (maxmemory 75% of the limit, noeviction). */
     readonly redis: RedisSizing;
-    /**
-     * False when stack config exempts the frontend from pod-security-restricted: the upstream image
-     * runs Apache as root on port 80. The namespace then enforces "baseline" instead.
-     */
-    readonly frontendRestricted: boolean;
 }
-
-const FRONTEND_PORT = 80;
 
 export class Guestbook extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
@@ -48,7 +43,8 @@ export class Guestbook extends pulumi.ComponentResource {
         const labels = (n: string, component: string): Labels => labelsFor({ name: n, instance: name, component, environment: args.environment });
         const [leader, follower, frontend] = [labels("redis", "leader"), labels("redis", "follower"), labels("guestbook", "frontend")];
 
-        const ns = isolatedNamespace(this, name, { name: args.namespace, labels: frontend, podSecurity: args.frontendRestricted ? "restricted" : "baseline" });
+        const pod = frontendPod(args.frontend, args.resources);
+        const ns = isolatedNamespace(this, name, { name: args.namespace, labels: frontend, podSecurity: pod.restricted ? "restricted" : "baseline" });
         const namespace = ns.metadata.name;
 
         const confs = {
@@ -87,21 +83,13 @@ export class Guestbook extends pulumi.ComponentResource {
             labels: frontend,
             replicas: args.frontendReplicas,
             spreadOverNodes: true,
-            restricted: args.frontendRestricted,
-            runAs: args.frontendRestricted ? { user: 33, group: 33 } : undefined,
-            containers: [{
-                name: "php-redis",
-                image: args.frontendImage,
-                env: [{ name: "GET_HOSTS_FROM", value: "dns" }],
-                ports: [{ name: "http", containerPort: FRONTEND_PORT, protocol: "TCP" }],
-                resources: resourceRequirements(args.resources),
-                readinessProbe: { httpGet: { path: "/", port: "http" }, initialDelaySeconds: 3, periodSeconds: 5 },
-                livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 15, periodSeconds: 10 },
-            }],
-            service: { name: "frontend", portName: "http", type: args.serviceType },
+            restricted: pod.restricted,
+            runAs: pod.runAs,
+            containers: [pod.container],
+            service: { name: "frontend", portName: "http", port: FRONTEND_SERVICE_PORT, type: args.serviceType },
         });
 
-        allowIngress(this, `${name}-frontend-ingress`, { name: "frontend-from-anywhere", namespace, labels: frontend, podSelector: frontend.selector, port: FRONTEND_PORT });
+        allowIngress(this, `${name}-frontend-ingress`, { name: "frontend-from-anywhere", namespace, labels: frontend, podSelector: frontend.selector, port: pod.port });
         allowIngress(this, `${name}-redis-ingress`, {
             name: "redis-from-clients",
             namespace,
@@ -113,7 +101,7 @@ export class Guestbook extends pulumi.ComponentResource {
 
         this.namespace = namespace;
         this.frontendHost = pulumi.interpolate`${web.service!.metadata.name}.${namespace}.svc.cluster.local`;
-        this.frontendPort = pulumi.output(FRONTEND_PORT);
+        this.frontendPort = pulumi.output(FRONTEND_SERVICE_PORT);
         this.registerOutputs({ namespace: this.namespace, frontendHost: this.frontendHost, frontendPort: this.frontendPort });
     }
 }

@@ -64,11 +64,6 @@ export function namespaceOverrides(prefix: string): Record<string, unknown> {
         replicatedNamespace: ns.redis,
         platformNamespace: ns.platform,
         guestbookNamespace: ns.guestbook,
-        policyExemptions: [{
-            rule: "pod-security-restricted",
-            resource: `Deployment/${ns.guestbook}/frontend`,
-            reason: "The upstream gb-frontend image runs Apache as root on port 80; the sample is kept as published, in dev only.",
-        }],
     };
 }
 

@@ -35,8 +35,8 @@ describe("config: stack files", () => {
         assert.equal(c.platform.ingress.await, false);
         assert.deepEqual(c.platform.hpa, { minReplicas: 2, maxReplicas: 10, cpuTarget: 70 });
         assert.equal(c.guestbook.enabled, true);
-        assert.equal(c.guestbook.frontendRestricted, false, "dev exempts the upstream frontend");
-        assert.deepEqual(c.policyExemptions.map((e) => [e.rule, e.resource]), [["pod-security-restricted", "Deployment/guestbook/frontend"]]);
+        assert.deepEqual(c.guestbook.frontend, { kind: "own", image: "localhost/redis-platform/guestbook-frontend:0.1.0" });
+        assert.deepEqual(c.policyExemptions, [], "the project's guestbook frontend needs no exemption");
     });
 
     it("prod differs only where Pulumi.prod.yaml says so", () => {

@@ -66,16 +66,11 @@ for (const stack of ["dev", "prod"]) {
             for (const [r] of podSpecs(run)) assert.equal(r.inputs.spec.template.metadata.labels.environment, stack);
         });
 
-        it("hardens every pod and container unless stack config exempts it", () => {
-            const exempt = stack === "dev" ? ["guestbook-frontend-deployment"] : [];
+        it("hardens every pod and container (no stack exempts one)", () => {
             for (const [r, spec] of podSpecs(run)) {
                 assert.equal(spec.automountServiceAccountToken, false, r.name);
                 assert.deepEqual(spec.securityContext.seccompProfile, { type: "RuntimeDefault" }, r.name);
                 for (const c of spec.containers) {
-                    if (exempt.includes(r.name)) {
-                        assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false });
-                        continue;
-                    }
                     assert.equal(spec.securityContext.runAsNonRoot, true, r.name);
                     assert.ok(spec.securityContext.runAsUser > 0, r.name);
                     assert.deepEqual(c.securityContext, { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } }, r.name);
