@@ -9,11 +9,12 @@
 #                                                           includes /etc/nginx/conf.d/*.conf, pid+temp in /tmp
 #   localhost/redis-platform/http-echo:1.0.0                github.com/hashicorp/http-echo v1.0.0, static, uid 65532
 #   localhost/redis-platform/order-service:0.1.0            services/order-service on Node.js 20, uid 65532
-#                                                           (scripts/images/order-service.sh)
+#   localhost/redis-platform/guestbook-frontend:0.1.0       services/guestbook-frontend, the same way
+#                                                           (both: scripts/images/node-service.sh)
 # Each image is a docker-archive tarball (one layer, fixed timestamps, sorted entries: the same
 # packages give the same image ID), cached in
 #   ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/images/
-# and keyed by this script's content (the order service's by its sources too), so a warm run
+# and keyed by this script's content (the Node services' by their sources too), so a warm run
 # returns at once.
 #
 # Usage: scripts/images.sh build                 build what is missing (idempotent)
@@ -52,15 +53,14 @@ REDIS_DEBS=("${LIBC[@]}" redis-tools=5:7.0.15-1~deb12u10 redis-server=5:7.0.15-1
 NGINX_DEBS=("${LIBC[@]}" nginx=1.22.1-9+deb12u11 nginx-common=1.22.1-9+deb12u11
   libcrypt1=1:4.4.33-2 libpcre2-8-0=10.42-1+deb12u2 libssl3=3.0.22-1~deb12u2 zlib1g=1:1.2.13.dfsg-1)
 
-# shellcheck source=scripts/images/order-service.sh
-source "${HERE}/images/order-service.sh"
-ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}" "${IMG_ORDER}")
+# shellcheck source=scripts/images/node-service.sh
+source "${HERE}/images/node-service.sh"
+ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}" "${NODE_IMAGES[@]}")
 
 KEY="$(cat "${BASH_SOURCE[0]}" "${HERE}/images/pause/main.go" | sha256sum | cut -c1-12)"
-ORDER_KEY="" # computed by cmd_build (it runs tsc's and the dependencies' checks), not for `list`
 key_of() {
-  if [[ "$1" != "${IMG_ORDER}" ]]; then echo "${KEY}"; return; fi
-  echo "${ORDER_KEY:-$(order_key)}"
+  if [[ -z "${NODE_SERVICE[$1]:-}" ]]; then echo "${KEY}"; return; fi
+  node_service_key "$1"
 }
 archive_of() { local n="${1#localhost/redis-platform/}"; echo "${CACHE}/${n//[:\/]/_}-$(key_of "$1").tar"; }
 
@@ -226,8 +226,9 @@ cmd_build() {
   exec 9>"${CACHE}/.build.lock"
   flock 9
   rm -rf "${CACHE}"/.root.* "${CACHE}"/.pack.* "${CACHE}"/.gobin.*
-  ORDER_KEY="$(order_key)"
   local img built=0
+  # computed here, outside the $(...) of archive_of, so each service's key is worked out once
+  for img in "${NODE_IMAGES[@]}"; do NODE_KEYS["${img}"]="$(node_service_key "${img}")"; done
   for img in "${ALL_IMAGES[@]}"; do
     if [[ ${FORCE} -eq 0 && -s "$(archive_of "${img}")" ]]; then continue; fi
     say "building ${img}"
@@ -236,7 +237,7 @@ cmd_build() {
       "${IMG_REDIS}") build_redis ;;
       "${IMG_NGINX}") build_nginx ;;
       "${IMG_ECHO}") build_echo ;;
-      "${IMG_ORDER}") build_order_service ;;
+      *) build_node_service "${img}" ;;
     esac
     built=1
   done
@@ -244,7 +245,7 @@ cmd_build() {
   local current=()
   for img in "${ALL_IMAGES[@]}"; do current+=(! -name "$(basename "$(archive_of "${img}")")"); done
   find "${CACHE}" -maxdepth 1 -name '*.tar' "${current[@]}" -delete
-  if [[ ${built} -eq 1 ]]; then say "images built in $(($(date +%s) - T0))s into ${CACHE}"; else say "images already built (${CACHE}, key ${KEY}, order service ${ORDER_KEY})"; fi
+  if [[ ${built} -eq 1 ]]; then say "images built in $(($(date +%s) - T0))s into ${CACHE}"; else say "images already built (${CACHE}, key ${KEY})"; fi
 }
 
 cmd_import() {
@@ -252,7 +253,7 @@ cmd_import() {
   [[ -S "${sock}" ]] || die "no containerd socket at ${sock}"
   cmd_build
   have="$(ctr --address "${sock}" -n k8s.io images ls -q 2>/dev/null)" || die "cannot list images of the containerd at ${sock}"
-  # The archive each image was last imported from: a tag rebuilt with other content (the order
+  # The archive each image was last imported from: a tag rebuilt with other content (a Node
   # service changed without a version bump) is imported again.
   stamp="$(dirname "${sock}")/redis-platform-images.imported"
   touch "${stamp}"
