@@ -25,10 +25,13 @@ export function start(config: FrontendConfig, log: Logger): Promise<Running> {
         stopping ??= (async () => {
             log.info("shutting down", { reason });
             await new Promise<void>((resolve) => {
+                // close() stops accepting and resolves when every connection has ended; keep-alive
+                // connections go as soon as they are idle (also those idle only once their request
+                // is answered), the rest when the grace period is over.
                 server.close(() => resolve());
-                server.closeIdleConnections();
+                const idle = setInterval(() => server.closeIdleConnections(), 100);
                 const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-                server.once("close", () => clearTimeout(cut));
+                server.once("close", () => { clearInterval(idle); clearTimeout(cut); });
             });
             await store.close();
             log.info("stopped", { reason });

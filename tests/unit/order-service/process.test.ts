@@ -3,35 +3,14 @@
  * environment, stopped by SIGTERM as the kubelet does, against real redis-server processes.
  */
 import * as assert from "assert/strict";
-import { ChildProcess, spawn } from "child_process";
-import * as path from "path";
-import { ROOT } from "../../../scripts/lib/stack-files";
 import { call } from "../../helpers/http-client";
+import { runService } from "../../helpers/service-process";
 import { MASTER_HOST, REPLICA_HOST, RedisPair, ensureRedisServer, freePort, startPair, withClient } from "../../helpers/redis-servers";
 import { eventually, sleep } from "../../helpers/wait";
 
 const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-process-tests`;
 
-interface Child {
-    readonly proc: ChildProcess;
-    /** stdout and stderr so far. */
-    output(): string;
-    exited: Promise<number | null>;
-}
-
-function runService(env: Record<string, string>): Child {
-    const proc = spawn(process.execPath, ["-r", "ts-node/register", path.join("services", "order-service", "src", "main.ts")], {
-        cwd: ROOT,
-        // only what the Deployment sets (plus PATH and ts-node's switch), as in the container
-        env: { PATH: process.env.PATH ?? "", TS_NODE_TRANSPILE_ONLY: "true", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    proc.stdout!.on("data", (c) => (out += c));
-    proc.stderr!.on("data", (c) => (out += c));
-    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-    return { proc, output: () => out, exited };
-}
+const runOrderService = (env: Record<string, string>) => runService("order-service", env);
 
 describe("order service process", function () {
     this.timeout(60_000);
@@ -44,7 +23,7 @@ describe("order service process", function () {
     after(async () => pair?.stop());
 
     it("exits 1 naming every bad variable when the environment is wrong, without printing the password", async () => {
-        const child = runService({ REDIS_PORT: "sixty", REDIS_PASSWORD: PASSWORD });
+        const child = runOrderService({ REDIS_PORT: "sixty", REDIS_PASSWORD: PASSWORD });
         assert.equal(await child.exited, 1);
         const line = JSON.parse(child.output().trim());
         assert.equal(line.level, "error");
@@ -58,7 +37,7 @@ describe("order service process", function () {
 
     it("on SIGTERM stops accepting, finishes the request in flight, quits Redis and exits 0", async () => {
         const port = await freePort();
-        const child = runService({ PORT: String(port), REDIS_HOST: MASTER_HOST, REDIS_READ_HOST: REPLICA_HOST, REDIS_PORT: String(pair.port), REDIS_PASSWORD: PASSWORD });
+        const child = runOrderService({ PORT: String(port), REDIS_HOST: MASTER_HOST, REDIS_READ_HOST: REPLICA_HOST, REDIS_PORT: String(pair.port), REDIS_PASSWORD: PASSWORD });
         try {
             assert.ok(await eventually(async () => (await call(port, "GET", "/ready").catch(() => ({ status: 0 }))).status === 200, 30_000, 100), `not ready:\n${child.output()}`);
             const clientNames = () => withClient(pair.master.host, pair.master.port, PASSWORD, async (r) => [...(await r.client("LIST") as string).matchAll(/ name=(order-service\S*)/g)].map((m) => m[1]));
