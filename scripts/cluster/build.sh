@@ -17,6 +17,8 @@ set -Eeuo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
 source "${HERE}/versions.sh"
+# shellcheck source=gobuild.sh
+source "${HERE}/gobuild.sh"
 
 FORCE=0
 NODE=0
@@ -48,9 +50,7 @@ elif [[ ${FORCE} -eq 0 ]] && cluster_binaries_ready; then
   exit 0
 fi
 
-command -v go >/dev/null 2>&1 || die "Go is not on PATH (need Go >= 1.24 to build Kubernetes ${CLUSTER_K8S_VERSION}); install Go or add /usr/local/go/bin to PATH"
-GO_MINOR="$(go env GOVERSION | sed -nE 's/^go1\.([0-9]+).*/\1/p')"
-[[ -n "${GO_MINOR}" && "${GO_MINOR}" -ge 24 ]] || die "Go $(go env GOVERSION) is too old: Kubernetes ${CLUSTER_K8S_VERSION} needs Go >= 1.24"
+go_require 24 "Kubernetes ${CLUSTER_K8S_VERSION}"
 
 mkdir -p "${CLUSTER_CACHE_ROOT}/logs"
 LOG="${CLUSTER_CACHE_ROOT}/logs/build-${CLUSTER_BUILD_NAME}-$(date +%Y%m%d-%H%M%S).log"
@@ -85,50 +85,6 @@ export GOFLAGS="-buildvcs=false"
 
 START=$(date +%s)
 STEP_START=${START}
-TIMINGS=()
-step() {
-  STEP_NAME="$1"
-  STEP_START=$(date +%s)
-  say "$(printf '[%4ss] %s ...' "$((STEP_START - START))" "$1")"
-}
-step_done() {
-  local now
-  now=$(date +%s)
-  TIMINGS+=("${STEP_NAME}: $((now - STEP_START))s")
-  say "$(printf '[%4ss] %s done in %ss' "$((now - START))" "${STEP_NAME}" "$((now - STEP_START))")"
-}
-# run CMD...: append its output to the log; on failure show that output and stop.
-run() {
-  printf '\n$ %s\n' "$*" >>"${LOG}"
-  local from
-  from=$(($(wc -l <"${LOG}") + 1))
-  if ! "$@" >>"${LOG}" 2>&1; then
-    trap - ERR
-    echo "----- output of the failed command (last 25 lines) -----" >&2
-    tail -n "+${from}" "${LOG}" | tail -n 25 >&2
-    echo "-----" >&2
-    die "step '${STEP_NAME}' failed; full build log: ${LOG}"
-  fi
-}
-# mod_download MODULE@VERSION: download a module; its `go mod download -json`
-# description goes to ${TMP}/info.json (read with json_field).
-mod_download() {
-  STEP_NAME="download $1"
-  run go -C "${TMP}" mod download -json "$1"
-  (cd "${TMP}" && go mod download -json "$1") >"${TMP}/info.json" 2>>"${LOG}"
-}
-json_field() { sed -nE "s/^[[:space:]]*\"$1\": \"([^\"]*)\".*/\1/p" "${TMP}/info.json" | head -n 1; }
-# info_field INFO_FILE FIELD: Time, or Hash (the tag's commit, when the proxy knows it),
-# from a module's .info file (one-line JSON).
-info_field() {
-  [[ -f "$1" ]] || return 0
-  case "$2" in
-    Time) sed -nE 's/.*"Time": *"([^"]+)".*/\1/p' "$1" | head -n 1 ;;
-    Hash) { grep -oE '"Hash": *"[0-9a-f]{40}"' "$1" || true; } | grep -oE '[0-9a-f]{40}' | head -n 1 || true ;;
-  esac
-}
-# go_directive GO_MOD_FILE: the `go` line of a go.mod file.
-go_directive() { sed -nE 's/^go ([0-9.]+)[[:space:]]*$/\1/p' "$1" | head -n 1; }
 
 say "building ${CLUSTER_BUILD_NAME} with $(go env GOVERSION) into ${CLUSTER_BIN_DIR}"
 say "full build log: ${LOG}"
