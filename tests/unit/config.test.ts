@@ -25,6 +25,8 @@ describe("config: stack files", () => {
         assert.equal(c.environment, "dev");
         assert.deepEqual(c.cluster, { kubeconfig: ".cluster/kubeconfig", context: "embedded", guardOverride: undefined });
         assert.equal(c.cache.namespace, "sample-app");
+        const redisImage = "localhost/redis-platform/redis:7.0.15-debian12";
+        assert.deepEqual([c.cache.image, c.replicated.image, c.guestbook.redisImage], [redisImage, redisImage, redisImage], "the embedded node's local images");
         assert.equal(c.cache.replicas, 2);
         assert.equal(c.cache.redis.memoryLimit, "128Mi");
         assert.equal(c.cache.redis.maxmemoryBytes, 100663296, "75% of 128Mi");
@@ -55,7 +57,8 @@ describe("config: stack files", () => {
         assert.deepEqual(prod.platform.hpa, { minReplicas: 3, maxReplicas: 20, cpuTarget: 70 });
         assert.equal(prod.guestbook.enabled, false);
         assert.deepEqual(prod.policyExemptions, []);
-        assert.equal(prod.cache.image, dev.cache.image, "images are shared unless a stack overrides them");
+        assert.notEqual(prod.cache.image, dev.cache.image);
+        assert.equal(prod.cache.image, "docker.io/library/redis:7.2.5-alpine", "prod takes the Pulumi.yaml default images; dev overrides them with the local ones");
     });
 
     it("returns a frozen object", () => {

@@ -32,7 +32,7 @@ describe("Platform (seed 003)", () => {
     it("runs the gateway unprivileged on 8080 with probes on /health, behind a port-80 Service", () => {
         const d = deploy(dev, "api-gateway");
         const c = container(d);
-        assert.equal(c.image, "docker.io/nginxinc/nginx-unprivileged:1.27.3-alpine");
+        assert.equal(c.image, "localhost/redis-platform/nginx-unprivileged:1.22.1-debian12");
         assert.deepEqual(c.readinessProbe.httpGet, { path: "/health", port: 8080 });
         assert.deepEqual(c.livenessProbe.tcpSocket, { port: 8080 });
         assert.deepEqual(d.inputs.spec.template.spec.securityContext.runAsUser, 101);
@@ -73,7 +73,7 @@ describe("Platform (seed 003)", () => {
         };
         for (const [name, text] of Object.entries(expected)) {
             const c = container(deploy(devEcho, name));
-            assert.equal(c.image, "docker.io/hashicorp/http-echo:1.0.0");
+            assert.equal(c.image, "localhost/redis-platform/http-echo:1.0.0");
             assert.deepEqual(c.args, [`-text=${text}`, "-listen=:8080"]);
             assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
             assert.deepEqual(c.readinessProbe.httpGet, { path: "/", port: 8080 });

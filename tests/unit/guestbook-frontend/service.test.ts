@@ -81,6 +81,8 @@ describe("guestbook frontend against a real Redis leader and follower", function
 
     it("keeps upstream's data format: the page's read, append ',entry', set round trip", async () => {
         await php(fe, { cmd: "set", key: "messages", value: "" });
+        // the reads below go to the follower: let the reset reach it first
+        await waitForFollower(follower, "messages", "");
         for (const entry of ["first", "second"]) {
             const current = (await php(fe, { cmd: "get", key: "messages" })).body.data;
             await php(fe, { cmd: "set", key: "messages", value: `${current},${entry}` });
