@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Versions of the embedded single-machine cluster (scripts/cluster.sh).
-# Sourced by scripts/cluster.sh and scripts/cluster/build.sh.
+# Sourced by scripts/cluster.sh, scripts/cluster/build.sh, scripts/cluster/build-addons.sh
+# and scripts/images/addons.sh.
 #
 # Kubernetes v1.34.x: a current supported minor; the Pulumi kubernetes provider
 #   (4.34.x) and @kubernetes/client-node 1.4 target 1.34.
@@ -45,4 +46,72 @@ cluster_node_binaries_ready() {
   for b in "${CLUSTER_NODE_BINARIES[@]}"; do
     [[ -x "${CLUSTER_NODE_BIN_DIR}/${b}" ]] || return 1
   done
+}
+
+# Add-ons (scripts/cluster/build-addons.sh), each built from its Go module into
+# ${CLUSTER_CACHE_ROOT}/addon-<name>-<version>/bin/<binary>:
+# local-path-provisioner v0.0.30: the provisioner behind kind's default StorageClass
+#   ("standard", rancher.io/local-path); v0.0.30 is its newest release, built against
+#   client-go v0.30 (and run by kind against 1.34 API servers).
+# traefik v3.6.12: the Kubernetes Ingress controller. v3.7.x cannot be built from its module
+#   (it needs the nested module github.com/traefik/traefik/dynamic/ext, which the module
+#   proxy does not serve); v3.6 is the newest line that builds, v3.6.12 its newest patch here.
+# kube-router v2.1.0: NetworkPolicy enforcement only (--run-firewall), as a host process next
+#   to kubelet; the newest kube-router the module proxy is known to serve. Advisories are
+#   reported against v2.1.0's dependencies; CLUSTER_KUBE_ROUTER_RAISE raises these (from -> to,
+#   each the newest the proxy serves; `go get` in the wrapper module, which also moves the wrapper's
+#   go line 1.21 -> 1.26.0 as x/net, grpc and oauth2 need it, so Go >= 1.26 builds it):
+#   - golang.org/x/net v0.21.0 -> v0.62.0: HTTP/2 CONTINUATION flood (GO-2024-2687, fixed 0.23.0),
+#     html parsing (GO-2024-3333, GO-2025-3595), proxy bypass (GO-2025-3503), HTTP/2 server panic
+#     (GO-2026-4559, 0.51.0), HTTP/2 SETTINGS_MAX_FRAME_SIZE loop (GO-2026-4918, 0.53.0),
+#     CVE-2026-39821 (0.55.0)
+#   - google.golang.org/grpc v1.62.0 -> v1.85.0: metadata in logs (GHSA-xr7q-jx4m-x55m, 1.64.1),
+#     :path authorization bypass (GHSA-p77j-4mvh-x3m3, 1.79.3), HTTP/2 frame flood and xDS RBAC
+#     (GHSA-hrxh-6v49-42gf, 1.82.1), xDS routing panic (GO-2026-6443, 1.82.2)
+#   - google.golang.org/protobuf v1.32.0 -> v1.36.12: protojson infinite loop (GO-2024-2611, 1.33.0)
+#   - golang.org/x/oauth2 v0.17.0 -> v0.38.0: jws token parsing (GO-2025-3488, 0.27.0)
+#   - github.com/docker/docker v25.0.3 -> v28.5.2: GO-2024-2659 (25.0.5), AuthZ bypass GO-2024-3005
+#     (25.0.6), firewalld isolation GO-2025-3829 (28.0.0); only its client is linked (DSR, unused here)
+#   - github.com/osrg/gobgp/v3 v3.23.0 -> v3.37.0: BGP message parsing panics CVE-2025-43971,
+#     -43972, -43973 (3.35.0); gobgp only runs with --run-router, which this cluster does not use
+#   Brought along by those: x/sys 0.49.0, x/text 0.43.0, genproto/googleapis/rpc 2026-08,
+#   otel 1.45.0 (past the baggage DoS range 1.41-1.43 of GO-2026-5158), netlink v1.2.1.
+#   Still reported, with no fixed version of the module kube-router v2.1.0 can use:
+#   - docker/docker v28.5.2: GO-2026-4887 and GO-2026-4883 (dockerd AuthZ/plugin checks; fixed
+#     only in github.com/moby/moby/v2, the daemon; kube-router links the client alone)
+#   - gobgp/v3 v3.37.0: CVE-2025-7464, GHSA-4p9m-8gc4-rw2h, GHSA-p3w2-64xm-833j (fixed in gobgp/v4
+#     only; BGP is off in firewall-only mode)
+#   - aws-sdk-go v1.50.30: GO-2022-0635/0646 (s3crypto, never fixed in v1; s3crypto is not linked)
+#   Not raised: k8s.io/* v0.29.2 (no advisory found against client-go/apimachinery 0.29; newer
+#   minors change APIs kube-router v2.1.0 uses), logrus v1.9.3 (already the CVE-2025-65637 fix),
+#   netlink (no advisory found).
+CLUSTER_LOCAL_PATH_VERSION="${CLUSTER_LOCAL_PATH_VERSION:-v0.0.30}"
+CLUSTER_TRAEFIK_VERSION="${CLUSTER_TRAEFIK_VERSION:-v3.6.12}"
+CLUSTER_KUBE_ROUTER_VERSION="${CLUSTER_KUBE_ROUTER_VERSION:-v2.1.0}"
+# kube-router's raised dependencies (module@version, applied with `go get` in the wrapper module):
+# shellcheck disable=SC2034 # used by build-addons.sh
+CLUSTER_KUBE_ROUTER_RAISE=(golang.org/x/net@v0.62.0 google.golang.org/grpc@v1.85.0
+  google.golang.org/protobuf@v1.36.12 golang.org/x/oauth2@v0.38.0
+  github.com/docker/docker@v28.5.2+incompatible github.com/osrg/gobgp/v3@v3.37.0)
+# shellcheck disable=SC2034 # used by build-addons.sh
+CLUSTER_ADDONS=(local-path-provisioner traefik kube-router)
+
+# cluster_addon_version NAME: the add-on's version.
+cluster_addon_version() {
+  case "$1" in
+    local-path-provisioner) echo "${CLUSTER_LOCAL_PATH_VERSION}" ;;
+    traefik) echo "${CLUSTER_TRAEFIK_VERSION}" ;;
+    kube-router) echo "${CLUSTER_KUBE_ROUTER_VERSION}" ;;
+    *) return 1 ;;
+  esac
+}
+# cluster_addon_dir NAME: its build directory (bin/, BUILD-INFO, .complete).
+cluster_addon_dir() { echo "${CLUSTER_CACHE_ROOT}/addon-$1-$(cluster_addon_version "$1")"; }
+# cluster_addon_bin NAME: its binary (named like the add-on).
+cluster_addon_bin() { echo "$(cluster_addon_dir "$1")/bin/$1"; }
+# cluster_addon_ready NAME: true when a completed build of this version exists.
+cluster_addon_ready() {
+  local dir
+  dir="$(cluster_addon_dir "$1")" || return 1
+  [[ -f "${dir}/.complete" && -x "${dir}/bin/$1" ]]
 }
