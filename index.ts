@@ -47,3 +47,4 @@ export const gatewayHost = platform.gatewayHost;
 export const gatewayPort = platform.gatewayPort;
 export const ingressHost = platform.ingressHost;
 export const guestbookFrontendHost = guestbook?.frontendHost;
+export const guestbookFrontendPort = guestbook?.frontendPort;

@@ -141,6 +141,7 @@ describe("the stack's provider and exports", () => {
             gatewayPort: 80,
             ingressHost: "ecommerce.local",
             guestbookFrontendHost: "frontend.guestbook.svc.cluster.local",
+            guestbookFrontendPort: 80,
         });
     });
 
