@@ -75,6 +75,8 @@ source "${SCRIPT_DIR}/cluster/kwok.sh" # the simulated node (CLUSTER_NODE=kwok)
 source "${SCRIPT_DIR}/cluster/node.sh" # the real node (CLUSTER_NODE=real)
 # shellcheck source=cluster/node-host.sh
 source "${SCRIPT_DIR}/cluster/node-host.sh" # the real node's host: packages, bridge, clean-up
+# shellcheck source=cluster/addons.sh
+source "${SCRIPT_DIR}/cluster/addons.sh" # the real node's add-ons (scripts/cluster/addons/*.sh)
 # shellcheck source=cluster/up.sh
 source "${SCRIPT_DIR}/cluster/up.sh" # cluster.sh up
 # shellcheck source=cluster/down.sh

@@ -1,9 +1,13 @@
 # shellcheck shell=bash
-# cluster.sh down: stop every process of the cluster, undo what the real node changed on the
-# host, remove the hostPath volumes and .cluster/. Idempotent. Sourced by scripts/cluster.sh.
+# cluster.sh down: remove the add-ons (real node), stop every process of the cluster, undo what
+# the real node changed on the host, remove the hostPath volumes and .cluster/. Idempotent.
+# Sourced by scripts/cluster.sh.
 
 cmd_down() {
   load_settings saved
+  if [[ "${NODE_MODE}" == real ]]; then
+    cluster_addons_down
+  fi
   local pv_dirs=""
   if pid_of kube-apiserver >/dev/null && [[ -x "${CLUSTER_BIN_DIR}/kubectl" && -f "${KUBECONFIG_FILE}" ]]; then
     # volumes the hostPath provisioner made for this cluster (directories on this machine)

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # cluster.sh up: reuse a healthy cluster as it is; otherwise stop what is left of an old one,
 # build the binaries if needed, check the ports, then run the steps in order: certificates and
-# kubeconfigs, control plane, first objects, node (kwok or real), ready. Sourced by scripts/cluster.sh.
+# kubeconfigs, control plane, first objects, node (kwok or real), ready, add-ons (real node).
+# Sourced by scripts/cluster.sh.
 
 cmd_up() {
   need_tools curl openssl base64
@@ -67,6 +68,9 @@ cmd_up() {
     kwok_up
   fi
   wait_until "ServiceAccount default/default" kube-controller-manager default_sa_exists
+  if [[ "${NODE_MODE}" == real ]]; then
+    cluster_addons_up
+  fi
 
   trap - ERR INT TERM HUP
   trap "" PIPE # a closed output pipe must not stop the clean-up
