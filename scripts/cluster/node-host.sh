@@ -70,8 +70,11 @@ node_bridge() {
 }
 
 # ------------------------------------------------------------------ clean-up
+# libcni's cache (results/; host-local's networks/ when no ipam dataDir is set), as containerd's CRI uses it
+NODE_CNI_CACHE_DIR=/var/lib/cni
+
 # node_cleanup: after every process stopped: mounts under .cluster/, network namespaces of pods,
-# kube-proxy's iptables rules, the bridge. Idempotent.
+# kube-proxy's iptables rules, the bridge, the CNI state of this network. Idempotent.
 node_cleanup() {
   local m
   # shims left without containerd
@@ -110,10 +113,10 @@ node_cleanup() {
   # the bridge plugin's masquerade rules and chains (CNI-<hash>) of this network's pods, whose
   # CNI DEL never ran (their containers were killed, not stopped by the kubelet)
   local chains num
-  chains="$(iptables -t nat -S POSTROUTING 2>/dev/null | grep -F 'name: \"redis-platform\"' | sed -nE 's/.* -j (CNI-[0-9a-f]+)$/\1/p' || true)"
+  chains="$(iptables -t nat -S POSTROUTING 2>/dev/null | grep -F "name: \\\"${NODE_CNI_NETWORK}\\\"" | sed -nE 's/.* -j (CNI-[0-9a-f]+)$/\1/p' || true)"
   while read -r num; do
     if [[ -n "${num}" ]]; then iptables -t nat -D POSTROUTING "${num}" 2>/dev/null || true; fi
-  done < <(iptables -t nat -L POSTROUTING -n --line-numbers 2>/dev/null | awk '$2 ~ /^CNI-/ && /name: "redis-platform"/ {print $1}' | sort -rn)
+  done < <(iptables -t nat -L POSTROUTING -n --line-numbers 2>/dev/null | awk -v net="name: \"${NODE_CNI_NETWORK}\"" '$2 ~ /^CNI-/ && index($0, net) {print $1}' | sort -rn)
   for c in ${chains}; do
     iptables -t nat -F "${c}" 2>/dev/null || true
     iptables -t nat -X "${c}" 2>/dev/null || true
@@ -126,4 +129,26 @@ node_cleanup() {
       rm -f "${c}"
     done <"${STATE}/netns.list"
   fi
+  node_cni_cleanup
+}
+
+# node_cni_cleanup: what CNI keeps on the host for this network's pods and nobody removes when
+# their containers are killed instead of torn down by the kubelet: libcni's cached results
+# (results/<network>-<sandbox id>-<interface>, and results/cni-loopback-<sandbox id>-lo of the
+# same sandboxes: containerd's loopback network) and host-local's reservations (networks/<network>).
+node_cni_cleanup() {
+  local results="${NODE_CNI_CACHE_DIR}/results" f base n=0
+  [[ -n "${NODE_CNI_NETWORK}" ]] || return 0
+  for f in "${results}/${NODE_CNI_NETWORK}-"*; do
+    base="${f##*/}"
+    [[ "${base}" =~ ^${NODE_CNI_NETWORK}-([0-9a-f]{64})-[[:alnum:]_.-]+$ ]] || continue
+    rm -f -- "${f}" "${results}/cni-loopback-${BASH_REMATCH[1]}-lo"
+    n=$((n + 1))
+  done
+  if [[ -d "${NODE_CNI_CACHE_DIR}/networks/${NODE_CNI_NETWORK}" ]]; then
+    rm -rf -- "${NODE_CNI_CACHE_DIR}/networks/${NODE_CNI_NETWORK}"
+    n=$((n + 1))
+  fi
+  if ((n > 0)); then node_say "removed network ${NODE_CNI_NETWORK}'s CNI state from ${NODE_CNI_CACHE_DIR}"; fi
+  return 0
 }

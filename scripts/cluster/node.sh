@@ -16,6 +16,7 @@ NODE_GATEWAY="${CLUSTER_POD_GATEWAY:-10.244.0.1}"
 NODE_CONTAINERD="${STATE}/containerd"
 NODE_SOCK="${NODE_CONTAINERD}/containerd.sock"
 CNI_BIN_DIR="${CLUSTER_CNI_BIN_DIR:-/usr/lib/cni}"
+NODE_CNI_NETWORK=redis-platform
 IMG_PAUSE="$(bash "${ROOT}/scripts/images.sh" list | grep '/pause:')"
 
 node_say() { say "[node] $*"; }
@@ -80,7 +81,7 @@ EOF
   cat >"${STATE}/cni/net.d/10-redis-platform.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
-  "name": "redis-platform",
+  "name": "${NODE_CNI_NETWORK}",
   "plugins": [
     {
       "type": "bridge", "bridge": "${NODE_BRIDGE}", "isGateway": true, "ipMasq": true, "hairpinMode": true,
