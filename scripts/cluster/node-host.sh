@@ -72,9 +72,10 @@ node_bridge() {
 # ------------------------------------------------------------------ clean-up
 # libcni's cache (results/; host-local's networks/ when no ipam dataDir is set), as containerd's CRI uses it
 NODE_CNI_CACHE_DIR=/var/lib/cni
+NODE_CGROUP_ROOT=/sys/fs/cgroup
 
 # node_cleanup: after every process stopped: mounts under .cluster/, network namespaces of pods,
-# kube-proxy's iptables rules, the bridge, the CNI state of this network. Idempotent.
+# kube-proxy's iptables rules, the bridge, the CNI state of this network, empty cgroups. Idempotent.
 node_cleanup() {
   local m
   # shims left without containerd
@@ -130,6 +131,7 @@ node_cleanup() {
     done <"${STATE}/netns.list"
   fi
   node_cni_cleanup
+  node_cgroup_cleanup
 }
 
 # node_cni_cleanup: what CNI keeps on the host for this network's pods and nobody removes when
@@ -151,4 +153,41 @@ node_cni_cleanup() {
   fi
   if ((n > 0)); then node_say "removed network ${NODE_CNI_NETWORK}'s CNI state from ${NODE_CNI_CACHE_DIR}"; fi
   return 0
+}
+
+# node_cgroup_cleanup: the cgroup directories the pods' containers got and nobody removes:
+# <controller>/k8s.io/<id> (containerd's namespace: cgroupfs, no cgroup parent from the kubelet)
+# and <controller>/kubepods* (also at the root, on a cgroup v2-only host). Only rmdir, deepest
+# first: the kernel refuses a cgroup that still holds a process or a child, so a busy one stays
+# (with a warning). While another kubelet runs they may be its own: left alone then.
+node_cgroup_cleanup() {
+  local try dir n=0
+  local -a tops
+  if node_other_kubelet; then
+    warn "another kubelet runs on this machine: the k8s.io and kubepods* cgroups under ${NODE_CGROUP_ROOT} are left as they are"
+    return 0
+  fi
+  for ((try = 0; ; try++)); do
+    tops=()
+    for dir in "${NODE_CGROUP_ROOT}"/*/k8s.io "${NODE_CGROUP_ROOT}"/*/kubepods* "${NODE_CGROUP_ROOT}"/k8s.io "${NODE_CGROUP_ROOT}"/kubepods*; do
+      if [[ -d "${dir}" ]]; then tops+=("${dir}"); fi
+    done
+    ((${#tops[@]} > 0 && try < 10)) || break
+    ((try == 0)) || sleep 0.2 # processes killed a moment ago may still be leaving their cgroups
+    while read -r dir; do
+      if rmdir -- "${dir}" 2>/dev/null; then n=$((n + 1)); fi
+    done < <(find "${tops[@]}" -depth -type d 2>/dev/null)
+  done
+  if ((n > 0)); then node_say "removed ${n} empty cgroup directories (k8s.io, kubepods*) under ${NODE_CGROUP_ROOT}"; fi
+  if ((${#tops[@]} > 0)); then warn "cgroups still in use, left in place: ${tops[*]}"; fi
+  return 0
+}
+
+# node_other_kubelet: a kubelet is running (this node's has stopped when node_cleanup runs).
+node_other_kubelet() {
+  local p
+  for p in /proc/[0-9]*; do
+    if [[ "$(cat "${p}/comm" 2>/dev/null)" == kubelet ]]; then return 0; fi
+  done
+  return 1
 }
