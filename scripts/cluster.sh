@@ -33,8 +33,10 @@
 #   node IP), on 127.0.0.1 CLUSTER_KUBELET_HEALTHZ_PORT=16248, CLUSTER_KUBE_PROXY_PORT=16256
 #   (healthz), CLUSTER_KUBE_PROXY_METRICS_PORT=16249, CLUSTER_DNS_READY_PORT=16181 (CoreDNS
 #   /ready). It changes the host: bridge rpbr0, iptables rules, ip_forward=1 and
-#   bridge-nf-call-iptables=1; 'down' removes the bridge and the rules. Tests of what really runs:
-#   npm run test:real-node. See scripts/cluster/node.sh and scripts/images.sh.
+#   bridge-nf-call-iptables=1; 'down' removes the bridge, the rules, the network's CNI state in
+#   /var/lib/cni and the pods' empty cgroups. Add-ons: scripts/cluster/addons/*.sh (see
+#   scripts/cluster/addons.sh). Tests of what really runs: npm run test:real-node.
+#   See scripts/cluster/node.sh, node-host.sh and scripts/images.sh.
 # Other settings: CLUSTER_NODE_NAME (embedded-node), CLUSTER_NODE_CPU (16),
 #   CLUSTER_NODE_MEMORY (32Gi), CLUSTER_NODE_PODS (110),
 #   CLUSTER_START_TIMEOUT (seconds per wait, 180), and extra flags per
@@ -101,6 +103,6 @@ case "${1:-help}" in
     if [[ ${rc} -eq 0 ]]; then echo "kubeconfig: ${KUBECONFIG_FILE} (context ${CONTEXT})"; fi
     exit "${rc}" ;;
   build) shift; exec bash "${SCRIPT_DIR}/cluster/build.sh" "$@" ;;
-  help | -h | --help) sed -n '3,43p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  help | -h | --help) sed -n '3,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *) printf 'usage: scripts/cluster.sh up|down|status|build|help\n' >&2; exit 2 ;;
 esac
