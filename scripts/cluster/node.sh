@@ -8,6 +8,7 @@
 #   images from scripts/images.sh imported into containerd (no registry)
 # Linux only, as root. Needs: containerd, runc, containernetworking-plugins, iptables,
 # conntrack (installed with apt-get when missing: node_install_packages).
+# What it changes on the host, and the clean-up of it: node-host.sh.
 
 NODE_POD_CIDR="${CLUSTER_POD_CIDR:-10.244.0.0/24}"
 NODE_BRIDGE="${CLUSTER_BRIDGE:-rpbr0}"
@@ -15,65 +16,10 @@ NODE_GATEWAY="${CLUSTER_POD_GATEWAY:-10.244.0.1}"
 NODE_CONTAINERD="${STATE}/containerd"
 NODE_SOCK="${NODE_CONTAINERD}/containerd.sock"
 CNI_BIN_DIR="${CLUSTER_CNI_BIN_DIR:-/usr/lib/cni}"
+NODE_CNI_NETWORK=redis-platform
 IMG_PAUSE="$(bash "${ROOT}/scripts/images.sh" list | grep '/pause:')"
-NODE_DEBIAN_PACKAGES=(containerd runc containernetworking-plugins iptables conntrack busybox-static)
 
 node_say() { say "[node] $*"; }
-
-# ------------------------------------------------------------------ host preparation
-node_install_packages() {
-  local missing=() p
-  [[ "$(uname -s)" == Linux ]] || die "CLUSTER_NODE=real needs Linux"
-  [[ "$(id -u)" == 0 ]] || die "CLUSTER_NODE=real needs root (containerd, bridges, iptables, mounts)"
-  for p in "${NODE_DEBIAN_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "${p}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${p}")
-  done
-  if [[ ${#missing[@]} -gt 0 ]]; then
-    command -v apt-get >/dev/null 2>&1 || die "missing packages ${missing[*]} and no apt-get to install them"
-    node_say "installing Debian packages: ${missing[*]} (apt-get)"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"${LOGS}/apt.log" 2>&1; then
-      node_say "apt-get install failed; running apt-get update once and retrying"
-      apt-get update >>"${LOGS}/apt.log" 2>&1 || true
-      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >>"${LOGS}/apt.log" 2>&1 \
-        || die "apt-get install ${missing[*]} failed; see ${REL_STATE}/logs/apt.log"
-    fi
-    node_say "installed: ${missing[*]}"
-  else
-    node_say "Debian packages present: containerd $(dpkg-query -W -f='${Version}' containerd), runc $(dpkg-query -W -f='${Version}' runc), CNI plugins $(dpkg-query -W -f='${Version}' containernetworking-plugins)"
-  fi
-  for p in bridge host-local portmap loopback; do
-    [[ -x "${CNI_BIN_DIR}/${p}" ]] || die "CNI plugin ${CNI_BIN_DIR}/${p} missing (containernetworking-plugins; or set CLUSTER_CNI_BIN_DIR)"
-  done
-  # a systemd-less cgroup v1 host: kubelet and runc must use cgroupfs
-  if [[ ! -d /sys/fs/cgroup/memory && ! -f /sys/fs/cgroup/cgroup.controllers ]]; then
-    die "no usable cgroup hierarchy under /sys/fs/cgroup (need the memory controller)"
-  fi
-  # packets between pods on the bridge must pass iptables (Service DNAT), and the host forwards
-  modprobe br_netfilter 2>/dev/null || true
-  modprobe overlay 2>/dev/null || true
-  [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || die "br_netfilter is not available (no /proc/sys/net/bridge); Services cannot work between pods"
-  echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
-  echo 1 >/proc/sys/net/ipv4/ip_forward
-  grep -qw overlay /proc/filesystems || die "the kernel has no overlay filesystem (containerd's overlayfs snapshotter needs it)"
-}
-
-node_check_ports() {
-  local entry name port bad=0
-  for entry in "kubelet:${KUBELET_PORT}" "kubelet-healthz:${KUBELET_HEALTHZ_PORT}" "kube-proxy:${PROXY_PORT}" \
-    "kube-proxy-metrics:${PROXY_METRICS_PORT}" "coredns:${DNS_READY_PORT}"; do
-    name="${entry%%:*}"; port="${entry#*:}"
-    if port_in_use "${port}"; then
-      printf '[cluster] ERROR: port %s on 127.0.0.1 (for %s) is already in use; set %s=<free port> and run again\n' \
-        "${port}" "${name}" "$(port_env_of "${name}")" >&2
-      bad=1
-    fi
-  done
-  if ss -Huln "sport = :53" 2>/dev/null | grep -qF "${NODE_GATEWAY}:53"; then
-    printf '[cluster] ERROR: %s:53 (cluster DNS) is already in use: another real-node cluster of this machine is running? (CLUSTER_POD_GATEWAY/CLUSTER_BRIDGE)\n' "${NODE_GATEWAY}" >&2
-    bad=1
-  fi
-  [[ ${bad} -eq 0 ]] || exit 1
-}
 
 # ------------------------------------------------------------------ certificates + configs
 node_pki() {
@@ -135,7 +81,7 @@ EOF
   cat >"${STATE}/cni/net.d/10-redis-platform.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
-  "name": "redis-platform",
+  "name": "${NODE_CNI_NETWORK}",
   "plugins": [
     {
       "type": "bridge", "bridge": "${NODE_BRIDGE}", "isGateway": true, "ipMasq": true, "hairpinMode": true,
@@ -209,15 +155,6 @@ healthzBindAddress: 127.0.0.1:${PROXY_PORT}
 metricsBindAddress: 127.0.0.1:${PROXY_METRICS_PORT}
 conntrack: {maxPerCore: 0}
 EOF
-}
-
-# the bridge exists before the first pod, so CoreDNS can bind the gateway address
-node_bridge() {
-  if ! ip link show "${NODE_BRIDGE}" >/dev/null 2>&1; then
-    ip link add "${NODE_BRIDGE}" type bridge
-  fi
-  ip addr show dev "${NODE_BRIDGE}" | grep -qF " ${NODE_GATEWAY}/" || ip addr add "${NODE_GATEWAY}/${NODE_POD_CIDR#*/}" dev "${NODE_BRIDGE}"
-  ip link set "${NODE_BRIDGE}" up
 }
 
 # ------------------------------------------------------------------ health
@@ -295,62 +232,4 @@ node_kill_pods() {
   sleep 1
   for t in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do ctr_ -n k8s.io tasks delete -f "${t}" >/dev/null 2>&1 || true; done
   for t in $(ctr_ -n k8s.io containers ls -q 2>/dev/null); do ctr_ -n k8s.io containers delete "${t}" >/dev/null 2>&1 || true; done
-}
-
-# node_cleanup: after every process stopped: mounts under .cluster/, network namespaces of pods,
-# kube-proxy's iptables rules, the bridge. Idempotent.
-node_cleanup() {
-  local m
-  # shims left without containerd
-  local p
-  for p in /proc/[0-9]*; do
-    if [[ "$(cat "${p}/comm" 2>/dev/null)" == containerd-shim* ]] && tr '\0' ' ' <"${p}/cmdline" 2>/dev/null | grep -qF "${NODE_SOCK}"; then
-      kill -KILL "${p#/proc/}" 2>/dev/null || true
-    fi
-  done
-  for _ in 1 2 3; do
-    while read -r m; do umount -l "${m}" 2>/dev/null || true; done < <(awk -v s="${STATE}/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r)
-  done
-  if [[ -x "${CLUSTER_NODE_BIN_DIR}/kube-proxy" && -f "${STATE}/kube-proxy/config.yaml" ]]; then
-    "${CLUSTER_NODE_BIN_DIR}/kube-proxy" --cleanup --config="${STATE}/kube-proxy/config.yaml" >/dev/null 2>&1 || true
-  fi
-  # what kube-proxy --cleanup leaves (the kubelet's canaries, KUBE-FIREWALL, hints): rules that
-  # jump to KUBE-* chains, then the chains
-  local t rule chain
-  for t in mangle nat filter; do
-    while read -r rule; do
-      [[ -n "${rule}" ]] || continue
-      read -r -a args <<<"${rule/-A /-D }"
-      iptables -t "${t}" "${args[@]//\"/}" 2>/dev/null || true
-    done < <(iptables -t "${t}" -S 2>/dev/null | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j KUBE-' | grep -v -- '--comment' || true)
-    for chain in $(iptables -t "${t}" -S 2>/dev/null | sed -nE 's/^-N (KUBE-[A-Z0-9-]+)$/\1/p'); do
-      iptables -t "${t}" -F "${chain}" 2>/dev/null || true
-    done
-    for chain in $(iptables -t "${t}" -S 2>/dev/null | sed -nE 's/^-N (KUBE-[A-Z0-9-]+)$/\1/p'); do
-      iptables -t "${t}" -X "${chain}" 2>/dev/null || true
-    done
-  done
-  if ip link show "${NODE_BRIDGE}" >/dev/null 2>&1; then
-    ip link set "${NODE_BRIDGE}" down 2>/dev/null || true
-    ip link delete "${NODE_BRIDGE}" 2>/dev/null || true
-  fi
-  # the bridge plugin's masquerade rules and chains (CNI-<hash>) of this network's pods, whose
-  # CNI DEL never ran (their containers were killed, not stopped by the kubelet)
-  local chains num
-  chains="$(iptables -t nat -S POSTROUTING 2>/dev/null | grep -F 'name: \"redis-platform\"' | sed -nE 's/.* -j (CNI-[0-9a-f]+)$/\1/p' || true)"
-  while read -r num; do
-    if [[ -n "${num}" ]]; then iptables -t nat -D POSTROUTING "${num}" 2>/dev/null || true; fi
-  done < <(iptables -t nat -L POSTROUTING -n --line-numbers 2>/dev/null | awk '$2 ~ /^CNI-/ && /name: "redis-platform"/ {print $1}' | sort -rn)
-  for c in ${chains}; do
-    iptables -t nat -F "${c}" 2>/dev/null || true
-    iptables -t nat -X "${c}" 2>/dev/null || true
-  done
-  # the pods' network namespaces (containerd bind-mounts them under /var/run/netns)
-  if [[ -f "${STATE}/netns.list" ]]; then
-    while read -r c; do
-      [[ "${c}" == /var/run/netns/cni-* || "${c}" == /run/netns/cni-* ]] || continue
-      umount "${c}" 2>/dev/null || true
-      rm -f "${c}"
-    done <"${STATE}/netns.list"
-  fi
 }
