@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Embedded single-machine Kubernetes on loopback, for developing and testing
-# this Pulumi program without a real cluster:
-#   etcd + kube-apiserver + kube-controller-manager + kube-scheduler, all on
-#   127.0.0.1, and kwok simulating one node (pods become Running/Ready with
-#   fake pod IPs; no containers are run).
+# Embedded single-machine Kubernetes, for deploying and testing this Pulumi program on one
+# machine: etcd + kube-apiserver + kube-controller-manager + kube-scheduler on 127.0.0.1, and a
+# node: by default a real one on this machine (containers run; storage, NetworkPolicy and ingress
+# add-ons), or with CLUSTER_NODE=kwok one simulated by kwok (fast; pods become Ready with fake
+# IPs and no container runs).
 #
 # Usage: scripts/cluster.sh up|down|status|build|help
 #   up      build the binaries if needed, start the cluster, wait until it is
@@ -25,7 +25,7 @@
 #   CLUSTER_CONTROLLER_MANAGER_PORT=16257  kube-controller-manager healthz/metrics
 #   CLUSTER_SCHEDULER_PORT=16259           kube-scheduler healthz/metrics
 #   CLUSTER_KWOK_PORT=16247                kwok healthz/metrics
-# The node: CLUSTER_NODE=kwok (default) simulates it; CLUSTER_NODE=real runs a real one on this
+# The node: CLUSTER_NODE=real (default) runs a real one on this
 #   machine (Linux, root): containerd + runc + bridge CNI from Debian (apt-get installs them when
 #   missing), kubelet + kube-proxy (iptables) built like the rest, CoreDNS on the pod bridge's
 #   gateway 10.244.0.1:53, and images built locally by scripts/images.sh (no registry).
@@ -34,8 +34,10 @@
 #   (healthz), CLUSTER_KUBE_PROXY_METRICS_PORT=16249, CLUSTER_DNS_READY_PORT=16181 (CoreDNS
 #   /ready). It changes the host: bridge rpbr0, iptables rules, ip_forward=1 and
 #   bridge-nf-call-iptables=1; 'down' removes the bridge, the rules, the network's CNI state in
-#   /var/lib/cni and the pods' empty cgroups. Add-ons: scripts/cluster/addons/*.sh (see
-#   scripts/cluster/addons.sh). Tests of what really runs: npm run test:real-node.
+#   /var/lib/cni and the pods' empty cgroups. The API server then listens on every address, with
+#   an iptables chain (RP-APISERVER) that lets only loopback and the pod bridge in, so that pods
+#   reach it through the kubernetes Service. Add-ons: scripts/cluster/addons/*.sh (see
+#   scripts/cluster/addons.sh). CLUSTER_NODE=kwok simulates the node instead.
 #   See scripts/cluster/node.sh, node-host.sh and scripts/images.sh.
 # Other settings: CLUSTER_NODE_NAME (embedded-node), CLUSTER_NODE_CPU (16),
 #   CLUSTER_NODE_MEMORY (32Gi), CLUSTER_NODE_PODS (110),

@@ -5,10 +5,15 @@
 
 control_plane_up() {
   # a real kubelet serves logs/exec: the API server authenticates to it with the admin certificate
-  APISERVER_NODE_ARGS=()
+  # Pods reach the API server (add-ons in the cluster: storage provisioner, ingress controller) at
+  # the kubernetes Service, whose endpoint is the pod bridge's gateway: the API server listens on
+  # every address there, and node_api_firewall lets only loopback and the pod bridge in.
+  APISERVER_NODE_ARGS=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --endpoint-reconciler-type=none)
   if [[ "${NODE_MODE}" == real ]]; then
+    node_api_firewall
     APISERVER_NODE_ARGS=(--kubelet-client-certificate="${PKI}/admin.crt" --kubelet-client-key="${PKI}/admin.key"
-      --kubelet-preferred-address-types=InternalIP)
+      --kubelet-preferred-address-types=InternalIP
+      --bind-address=0.0.0.0 --advertise-address="${NODE_GATEWAY}" --endpoint-reconciler-type=lease)
   fi
 
   start etcd \
@@ -24,7 +29,7 @@ control_plane_up() {
   start kube-apiserver \
     --etcd-servers="https://127.0.0.1:${ETCD_PORT}" \
     --etcd-cafile="${PKI}/ca.crt" --etcd-certfile="${PKI}/apiserver-etcd-client.crt" --etcd-keyfile="${PKI}/apiserver-etcd-client.key" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${API_PORT}" \
+    --secure-port="${API_PORT}" \
     --tls-cert-file="${PKI}/apiserver.crt" --tls-private-key-file="${PKI}/apiserver.key" \
     --client-ca-file="${PKI}/ca.crt" --cert-dir="${STATE}/apiserver" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
@@ -36,7 +41,7 @@ control_plane_up() {
     --proxy-client-cert-file="${PKI}/front-proxy-client.crt" --proxy-client-key-file="${PKI}/front-proxy-client.key" \
     --authorization-mode=Node,RBAC --allow-privileged=true \
     "${APISERVER_NODE_ARGS[@]}" \
-    --endpoint-reconciler-type=none --profiling=false --v=1
+    --profiling=false --v=1
   wait_until "kube-apiserver /readyz" kube-apiserver healthy kube-apiserver
 
   start kube-controller-manager \

@@ -76,6 +76,24 @@ NODE_CGROUP_ROOT=/sys/fs/cgroup
 
 # node_cleanup: after every process stopped: mounts under .cluster/, network namespaces of pods,
 # kube-proxy's iptables rules, the bridge, the CNI state of this network, empty cgroups. Idempotent.
+# node_api_firewall: the API server listens on every address (so that pods reach it through the
+# kubernetes Service); only loopback and the pod bridge may connect. Idempotent; node_cleanup
+# removes it.
+NODE_API_CHAIN="RP-APISERVER"
+node_api_firewall() {
+  node_api_firewall_remove
+  iptables -N "${NODE_API_CHAIN}"
+  iptables -A "${NODE_API_CHAIN}" -i lo -j RETURN
+  iptables -A "${NODE_API_CHAIN}" -i "${NODE_BRIDGE}" -j RETURN
+  iptables -A "${NODE_API_CHAIN}" -j DROP
+  iptables -I INPUT -p tcp --dport "${API_PORT}" -j "${NODE_API_CHAIN}"
+}
+node_api_firewall_remove() {
+  while iptables -D INPUT -p tcp --dport "${API_PORT}" -j "${NODE_API_CHAIN}" 2>/dev/null; do :; done
+  iptables -F "${NODE_API_CHAIN}" 2>/dev/null || true
+  iptables -X "${NODE_API_CHAIN}" 2>/dev/null || true
+}
+
 node_cleanup() {
   local m
   # shims left without containerd
@@ -122,6 +140,7 @@ node_cleanup() {
     iptables -t nat -F "${c}" 2>/dev/null || true
     iptables -t nat -X "${c}" 2>/dev/null || true
   done
+  node_api_firewall_remove
   # the pods' network namespaces (containerd bind-mounts them under /var/run/netns)
   if [[ -f "${STATE}/netns.list" ]]; then
     while read -r c; do

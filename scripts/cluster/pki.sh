@@ -34,7 +34,7 @@ extendedKeyUsage=clientAuth"
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
     -out "${PKI}/ca.crt" 2>/dev/null
   sign apiserver "/CN=kube-apiserver" "${server}
-subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+subjectAltName=IP:127.0.0.1,IP:10.96.0.1,IP:${NODE_GATEWAY},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   # etcd also dials itself (grpc gateway) with its serving certificate: serverAuth + clientAuth
   sign etcd-server "/CN=etcd" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
