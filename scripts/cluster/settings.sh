@@ -13,7 +13,7 @@ KCFG_DIR="${STATE}/kubeconfigs"
 KUBECONFIG_FILE="${STATE}/kubeconfig"
 CONTEXT=embedded
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
-NODE_MODE=kwok
+NODE_MODE=real
 set_components() {
   if [[ "${NODE_MODE}" == real ]]; then
     COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kubelet kube-proxy)
@@ -32,8 +32,8 @@ load_settings() {
     set_components
     return
   fi
-  NODE_MODE="${CLUSTER_NODE:-kwok}"
-  [[ "${NODE_MODE}" == kwok || "${NODE_MODE}" == real ]] || die "CLUSTER_NODE=${NODE_MODE}: use kwok (simulated node, the default) or real"
+  NODE_MODE="${CLUSTER_NODE:-real}"
+  [[ "${NODE_MODE}" == kwok || "${NODE_MODE}" == real ]] || die "CLUSTER_NODE=${NODE_MODE}: use real (a real node on this machine, the default) or kwok (a simulated node: fast, nothing runs)"
   KUBELET_PORT="${CLUSTER_KUBELET_PORT:-16250}"
   KUBELET_HEALTHZ_PORT="${CLUSTER_KUBELET_HEALTHZ_PORT:-16248}"
   PROXY_PORT="${CLUSTER_KUBE_PROXY_PORT:-16256}"

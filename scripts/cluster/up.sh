@@ -6,7 +6,7 @@
 
 cmd_up() {
   need_tools curl openssl base64
-  local want_mode="${CLUSTER_NODE:-kwok}"
+  local want_mode="${CLUSTER_NODE:-real}"
   if [[ -f "${STATE}/cluster.env" ]]; then
     load_settings saved
     if [[ "${NODE_MODE}" != "${want_mode}" && -n "$(ours_running)" ]]; then
