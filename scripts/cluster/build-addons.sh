@@ -145,7 +145,7 @@ build() {
   local end; end=$(date +%s)
   {
     echo "name: ${name}"
-    echo "module: ${MODULE}@${VERSION} ${commit}"
+    echo "module: ${MODULE}@${VERSION}${commit:+ (commit ${commit})}"
     echo "package: ${PKG}"
     echo "released: ${date}"
     echo "ldflags: ${LDFLAGS//@DATE@/${date}}"
@@ -156,7 +156,7 @@ build() {
     for t in "${TIMINGS[@]}"; do echo "step ${t}"; done
     echo
     echo "# go version -m (the module versions inside the binary):"
-    go version -m "${TMP}/bin/${name}"
+    (cd "${TMP}/bin" && go version -m "${name}")
   } >"${TMP}/BUILD-INFO"
   cp "${LOG}" "${TMP}/build.log"
   rm -f "${TMP}/info.json"

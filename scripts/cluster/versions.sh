@@ -74,8 +74,9 @@ cluster_node_binaries_ready() {
 #     (25.0.6), firewalld isolation GO-2025-3829 (28.0.0); only its client is linked (DSR, unused here)
 #   - github.com/osrg/gobgp/v3 v3.23.0 -> v3.37.0: BGP message parsing panics CVE-2025-43971,
 #     -43972, -43973 (3.35.0); gobgp only runs with --run-router, which this cluster does not use
-#   Brought along by those: x/sys 0.49.0, x/text 0.43.0, genproto/googleapis/rpc 2026-08,
-#   otel 1.45.0 (past the baggage DoS range 1.41-1.43 of GO-2026-5158), netlink v1.2.1.
+#   Brought along by those (all in the add-on's BUILD-INFO, from `go version -m`): x/sys 0.49.0,
+#   x/text 0.43.0, x/term 0.47.0, genproto/googleapis/rpc 2026-08, otel 1.45.0 (past the baggage
+#   DoS ranges of GHSA-mh2q-q3fh-2475 and GO-2026-5158), netlink v1.2.1-beta.2 -> v1.2.1.
 #   Still reported, with no fixed version of the module kube-router v2.1.0 can use:
 #   - docker/docker v28.5.2: GO-2026-4887 and GO-2026-4883 (dockerd AuthZ/plugin checks; fixed
 #     only in github.com/moby/moby/v2, the daemon; kube-router links the client alone)
