@@ -11,11 +11,15 @@
 #   localhost/redis-platform/order-service:0.1.0            services/order-service on Node.js 20, uid 65532
 #   localhost/redis-platform/guestbook-frontend:0.1.0       services/guestbook-frontend, the same way
 #                                                           (both: scripts/images/node-service.sh)
+#   localhost/redis-platform/local-path-provisioner:<version>
+#   localhost/redis-platform/traefik:<version>              the cluster's add-ons (versions in scripts/cluster/
+#                                                           versions.sh), binaries built from Go modules
+#                                                           (scripts/images/addons.sh)
 # Each image is a docker-archive tarball (one layer, fixed timestamps, sorted entries: the same
 # packages give the same image ID), cached in
 #   ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/images/
-# and keyed by this script's content (the Node services' by their sources too), so a warm run
-# returns at once.
+# and keyed by this script's content (the Node services' by their sources too, the add-ons' by
+# their versions and builds), so a warm run returns at once.
 #
 # Usage: scripts/images.sh build                 build what is missing (idempotent)
 #        scripts/images.sh import CONTAINERD_SOCK  build if needed, then import what the
@@ -45,20 +49,24 @@ IMG_ECHO="localhost/redis-platform/http-echo:${ECHO_VERSION#v}"
 # Versions are ones the Debian archive serves (bookworm, -updates, -security) on 2026-11-21;
 # when one is superseded, `apt-get download` fails with the pin to update.
 LIBC=(libc6=2.36-9+deb12u14 libgcc-s1=12.2.0-14+deb12u1)
+BUSYBOX_DEB=busybox-static=1:1.35.0-4+deb12u1+b1
 REDIS_DEBS=("${LIBC[@]}" redis-tools=5:7.0.15-1~deb12u10 redis-server=5:7.0.15-1~deb12u10
   libatomic1=12.2.0-14+deb12u1 liblzf1=3.6-3 libjemalloc2=5.3.0-1 libsystemd0=252.39-1~deb12u2
   libssl3=3.0.22-1~deb12u2 "libstdc++6=12.2.0-14+deb12u1" libcap2=1:2.66-4+deb12u3+b1
   libgcrypt20=1.10.1-3+deb12u1 liblzma5=5.4.1-1+deb12u2 libzstd1=1.5.4+dfsg2-5 liblz4-1=1.9.4-1
-  libgpg-error0=1.46-1 busybox-static=1:1.35.0-4+deb12u1+b1)
+  libgpg-error0=1.46-1 "${BUSYBOX_DEB}")
 NGINX_DEBS=("${LIBC[@]}" nginx=1.22.1-9+deb12u11 nginx-common=1.22.1-9+deb12u11
   libcrypt1=1:4.4.33-2 libpcre2-8-0=10.42-1+deb12u2 libssl3=3.0.22-1~deb12u2 zlib1g=1:1.2.13.dfsg-1)
 
 # shellcheck source=scripts/images/node-service.sh
 source "${HERE}/images/node-service.sh"
-ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}" "${NODE_IMAGES[@]}")
+# shellcheck source=scripts/images/addons.sh
+source "${HERE}/images/addons.sh"
+ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}" "${NODE_IMAGES[@]}" "${ADDON_IMAGES[@]}")
 
 KEY="$(cat "${BASH_SOURCE[0]}" "${HERE}/images/pause/main.go" | sha256sum | cut -c1-12)"
 key_of() {
+  if [[ -n "${ADDON_OF[$1]:-}" ]]; then addon_key "$1"; return; fi
   if [[ -z "${NODE_SERVICE[$1]:-}" ]]; then echo "${KEY}"; return; fi
   node_service_key "$1"
 }
@@ -227,6 +235,7 @@ cmd_build() {
   flock 9
   rm -rf "${CACHE}"/.root.* "${CACHE}"/.pack.* "${CACHE}"/.gobin.*
   local img built=0
+  addon_binaries
   # computed here, outside the $(...) of archive_of, so each service's key is worked out once
   for img in "${NODE_IMAGES[@]}"; do NODE_KEYS["${img}"]="$(node_service_key "${img}")"; done
   for img in "${ALL_IMAGES[@]}"; do
@@ -237,6 +246,8 @@ cmd_build() {
       "${IMG_REDIS}") build_redis ;;
       "${IMG_NGINX}") build_nginx ;;
       "${IMG_ECHO}") build_echo ;;
+      "${IMG_LOCAL_PATH}") build_local_path ;;
+      "${IMG_TRAEFIK}") build_traefik ;;
       *) build_node_service "${img}" ;;
     esac
     built=1
@@ -277,6 +288,6 @@ case "${1:-build}" in
   build) cmd_build ;;
   import) [[ -n "${2:-}" ]] || die "usage: scripts/images.sh import CONTAINERD_SOCKET"; cmd_import "$2" ;;
   list) printf '%s\n' "${ALL_IMAGES[@]}" ;;
-  -h | --help | help) sed -n '3,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  -h | --help | help) sed -n '3,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *) die "usage: scripts/images.sh [--force] build|import SOCKET|list" ;;
 esac
