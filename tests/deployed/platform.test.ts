@@ -6,7 +6,7 @@
 import * as assert from "assert/strict";
 import { clients, eventually } from "../helpers/cluster";
 import { call, Reply } from "../helpers/http-client";
-import { Deployed, NAMESPACES, requireDeployment, resolveInCluster } from "./helpers/deployment";
+import { Deployed, NAMESPACES, requireDeployment, resolveInCluster, secretValue } from "./helpers/deployment";
 import { retrying, withRedis } from "./helpers/redis";
 
 describe("deployed: platform", function () {
@@ -39,7 +39,9 @@ describe("deployed: platform", function () {
         const env = Object.fromEntries((deploy.spec!.template.spec!.containers[0].env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
         assert.equal(env.REDIS_HOST, d.outputs.redisWriteHost);
         assert.equal(env.REDIS_READ_HOST, d.outputs.redisReadHost);
-        assert.deepEqual(JSON.parse(JSON.stringify(env.REDIS_PASSWORD)), { secretKeyRef: { name: d.outputs.redisSecretName, key: d.outputs.redisSecretKey } });
+        // the password by secretKeyRef from the platform namespace's copy, holding the same password
+        const ref = (env.REDIS_PASSWORD as { secretKeyRef: { name: string; key: string } }).secretKeyRef;
+        assert.equal(await secretValue(NAMESPACES.platform, ref.name, ref.key), d.password);
         const { core } = clients();
         const ips = async (name: string) => (await core.readNamespacedService({ name, namespace: NAMESPACES.redis })).spec!.clusterIP;
         assert.equal(await resolveInCluster(String(env.REDIS_HOST)), await ips("redis-master"));
