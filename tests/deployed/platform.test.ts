@@ -9,12 +9,18 @@ import { call, Reply } from "../helpers/http-client";
 import { Deployed, NAMESPACES, requireDeployment, resolveInCluster, secretValue } from "./helpers/deployment";
 import { retrying, withRedis } from "./helpers/redis";
 
+/** The embedded cluster's ingress port (scripts/cluster/addons/30-ingress.sh). */
+const INGRESS_PORT = Number(process.env.CLUSTER_INGRESS_PORT ?? 80);
+
 describe("deployed: platform", function () {
     this.timeout(10 * 60_000);
     let d: Deployed;
     let gateway: string;
     const viaGateway = (method: string, path: string, body?: unknown): Promise<Reply> =>
         call(d.outputs.gatewayPort, method, path, { host: gateway, ...(body === undefined ? {} : { body }) });
+    let ingressAddress: string;
+    const viaIngress = (method: string, path: string, body?: unknown, host = d.outputs.ingressHost): Promise<Reply> =>
+        call(INGRESS_PORT, method, path, { host: ingressAddress, headers: { Host: host }, ...(body === undefined ? {} : { body }) });
 
     before(async function () {
         d = await requireDeployment(this);
@@ -34,6 +40,21 @@ describe("deployed: platform", function () {
         assert.deepEqual([health.status, String(health.body).trim()], [200, "OK"]);
     });
 
+    it("serves the same four routes through the Ingress host at the address the controller reported", async () => {
+        const ingress = await clients().networking.readNamespacedIngress({ name: "platform-ingress", namespace: NAMESPACES.platform });
+        assert.equal(ingress.spec!.ingressClassName, "traefik");
+        assert.equal(ingress.spec!.rules![0].host, d.outputs.ingressHost);
+        const address = ingress.status?.loadBalancer?.ingress?.[0]?.ip;
+        assert.equal(address, process.env.CLUSTER_POD_GATEWAY ?? "10.244.0.1", "Traefik reports the node's address in the Ingress's status");
+        ingressAddress = address!;
+        assert.deepEqual((await viaIngress("GET", "/api/users")).body, { service: "user-service", status: "ok" });
+        assert.deepEqual((await viaIngress("GET", "/api/products")).body, { service: "product-service", products: [] });
+        assert.ok(Array.isArray((await viaIngress("GET", "/api/orders")).body.orders));
+        assert.equal(String((await viaIngress("GET", "/health")).body).trim(), "OK");
+        const other = await viaIngress("GET", "/api/users", undefined, "not-this-stack.example");
+        assert.equal(other.status, 404, "another Host is not routed to this stack");
+    });
+
     it("wires the order service to the write and read Services the outputs name, and they resolve to them", async () => {
         const deploy = await clients().apps.readNamespacedDeployment({ name: "order-service", namespace: NAMESPACES.platform });
         const env = Object.fromEntries((deploy.spec!.template.spec!.containers[0].env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
@@ -49,20 +70,20 @@ describe("deployed: platform", function () {
     });
 
     let placed: { id: string; customerId: string };
-    it("places an order through the gateway and reads it back by id and in the list", async () => {
+    it("places an order through the Ingress and reads it back through it, by id and in the list", async () => {
         const order = { customerId: "c-42", items: [{ productId: "p-7", quantity: 2 }] };
-        const post = await viaGateway("POST", "/api/orders", order);
+        const post = await viaIngress("POST", "/api/orders", order);
         assert.equal(post.status, 201, JSON.stringify(post.body));
         assert.match(post.body.id, /^[0-9a-f-]{36}$/);
         assert.equal(post.headers.location, `/api/orders/${post.body.id}`);
         placed = post.body;
         // read through the read Service: the replicas get the write asynchronously
-        assert.ok(await eventually(async () => (await viaGateway("GET", `/api/orders/${placed.id}`)).status === 200, 10_000, 200));
-        const got = await viaGateway("GET", `/api/orders/${placed.id}`);
+        assert.ok(await eventually(async () => (await viaIngress("GET", `/api/orders/${placed.id}`)).status === 200, 10_000, 200));
+        const got = await viaIngress("GET", `/api/orders/${placed.id}`);
         assert.deepEqual({ ...got.body, createdAt: undefined }, { ...order, id: placed.id, createdAt: undefined });
-        const list = await viaGateway("GET", "/api/orders");
+        const list = await viaIngress("GET", "/api/orders");
         assert.ok(list.body.orders.some((o: { id: string }) => o.id === placed.id));
-        const bad = await viaGateway("POST", "/api/orders", { customerId: "c-42", items: [] });
+        const bad = await viaIngress("POST", "/api/orders", { customerId: "c-42", items: [] });
         assert.deepEqual([bad.status, bad.body], [400, { error: "items must be a non-empty list of {productId, quantity}", field: "items" }]);
     });
 

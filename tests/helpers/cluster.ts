@@ -20,6 +20,7 @@ export function clients() {
         core: kc.makeApiClient(k8s.CoreV1Api),
         apps: kc.makeApiClient(k8s.AppsV1Api),
         discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
+        networking: kc.makeApiClient(k8s.NetworkingV1Api),
     };
 }
 

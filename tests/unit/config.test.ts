@@ -34,7 +34,7 @@ describe("config: stack files", () => {
         assert.equal(c.replicated.replicas, 2);
         assert.equal(c.replicated.pvcRetention, "Delete");
         assert.equal(c.replicated.redis.maxmemoryPolicy, "noeviction");
-        assert.equal(c.platform.ingress.await, false);
+        assert.deepEqual([c.platform.ingress.className, c.platform.ingress.await], ["traefik", true], "the embedded cluster's Traefik");
         assert.deepEqual(c.platform.hpa, { minReplicas: 2, maxReplicas: 10, cpuTarget: 70 });
         assert.equal(c.guestbook.enabled, true);
         assert.deepEqual(c.guestbook.frontend, { kind: "own", image: "localhost/redis-platform/guestbook-frontend:0.1.0" });

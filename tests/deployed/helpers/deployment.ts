@@ -15,7 +15,8 @@ import { destroyIfDeployed, generatedStack, progress, withPolicy } from "../../i
 export const STACK = "e2e";
 export const PREFIX = "e2e";
 export const NAMESPACES = testNamespaces(PREFIX);
-export const OVERRIDES = namespaceOverrides(PREFIX);
+/** Own namespaces, and an Ingress host of its own (one controller serves every stack's Ingresses). */
+export const OVERRIDES = { ...namespaceOverrides(PREFIX), ingressHost: `${PREFIX}.ecommerce.local` };
 
 /** The cluster DNS (CoreDNS on the pod bridge's gateway, scripts/cluster/node.sh). */
 const CLUSTER_DNS = process.env.CLUSTER_POD_GATEWAY ?? "10.244.0.1";
