@@ -208,7 +208,10 @@ export class Platform extends pulumi.ComponentResource {
                     ingressClassName: args.ingress.className,
                     rules: [{
                         host: args.ingress.host,
-                        http: { paths: [{ path: "/api", pathType: "Prefix", backend: { service: { name: gateway.service!.metadata.name, port: { number: 80 } } } }] },
+                        // the API, and the gateway's own health check for whatever watches the entry point
+                        http: { paths: [["/api", "Prefix"], ["/health", "Exact"]].map(([path, pathType]) => ({
+                            path, pathType, backend: { service: { name: gateway.service!.metadata.name, port: { number: 80 } } },
+                        })) },
                     }],
                 },
             }, { parent: this });

@@ -41,7 +41,7 @@ describe("deployed: platform", function () {
     });
 
     it("serves the same four routes through the Ingress host at the address the controller reported", async () => {
-        const ingress = await clients().networking.readNamespacedIngress({ name: "platform-ingress", namespace: NAMESPACES.platform });
+        const ingress = await clients().networking.readNamespacedIngress({ name: "ecommerce-ingress", namespace: NAMESPACES.platform });
         assert.equal(ingress.spec!.ingressClassName, "traefik");
         assert.equal(ingress.spec!.rules![0].host, d.outputs.ingressHost);
         const address = ingress.status?.loadBalancer?.ingress?.[0]?.ip;

@@ -62,7 +62,7 @@ describe("CacheTier (seed 000)", () => {
 
     it("has requests, limits and two different probes", () => {
         const c = container(deployment(dev));
-        assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
+        assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
         assert.deepEqual(c.readinessProbe.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
         assert.deepEqual(c.livenessProbe.tcpSocket, { port: "redis" });
     });

@@ -75,7 +75,7 @@ describe("Platform (seed 003)", () => {
             const c = container(deploy(devEcho, name));
             assert.equal(c.image, "localhost/redis-platform/http-echo:1.0.0");
             assert.deepEqual(c.args, [`-text=${text}`, "-listen=:8080"]);
-            assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
+            assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
             assert.deepEqual(c.readinessProbe.httpGet, { path: "/", port: 8080 });
             assert.deepEqual(find(devEcho, T.Service, name, NS).inputs.spec.selector, deploy(devEcho, name).inputs.spec.selector.matchLabels);
         }
@@ -95,9 +95,10 @@ describe("Platform (seed 003)", () => {
 
     it("exposes /api through an Ingress with the configured class and host", () => {
         const ing = find(dev, T.Ingress, "ecommerce-ingress", NS).inputs;
-        assert.equal(ing.spec.ingressClassName, "nginx");
-        assert.deepEqual(ing.spec.rules, [{ host: "ecommerce.local", http: { paths: [{ path: "/api", pathType: "Prefix", backend: { service: { name: "api-gateway", port: { number: 80 } } } }] } }]);
-        assert.equal(ing.metadata.annotations["pulumi.com/skipAwait"], "true", "dev has no ingress controller");
+        assert.equal(ing.spec.ingressClassName, "traefik", "dev names the embedded cluster's Traefik");
+        const backend = { service: { name: "api-gateway", port: { number: 80 } } };
+        assert.deepEqual(ing.spec.rules, [{ host: "ecommerce.local", http: { paths: [{ path: "/api", pathType: "Prefix", backend }, { path: "/health", pathType: "Exact", backend }] } }]);
+        assert.equal(ing.metadata.annotations["pulumi.com/skipAwait"], undefined, "dev waits for the embedded cluster's Traefik to serve it");
         const prodIng = find(prod, T.Ingress, "ecommerce-ingress", NS).inputs;
         assert.equal(prodIng.spec.rules[0].host, "shop.example.com");
         assert.equal(prodIng.metadata.annotations["pulumi.com/skipAwait"], undefined);

@@ -59,7 +59,7 @@ describe("order service wiring (Pulumi mocks)", () => {
         assert.deepEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
         assert.deepEqual(c.livenessProbe, { httpGet: { path: "/health", port: 8080 }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
         assert.deepEqual(c.readinessProbe, { httpGet: { path: "/ready", port: 8080 }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 });
-        assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
+        assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
         assert.deepEqual(c.lifecycle, { preStop: { sleep: { seconds: 5 } } });
         assert.equal(c.args, undefined);
     });

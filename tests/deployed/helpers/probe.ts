@@ -1,0 +1,65 @@
+/**
+ * Connections made from inside the cluster, as a pod with given labels in a given namespace makes
+ * them: what NetworkPolicy is about (this machine, the node, is always let through). A probe is a
+ * short-lived pod of the order service's image (it has node) that opens a TCP connection, sends
+ * one line and reports the first line of the answer, or that it could not connect, in its
+ * termination message.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { ROOT } from "../../../scripts/lib/stack-files";
+import { clients, eventually } from "../../helpers/cluster";
+
+const SCRIPT = `
+const net = require("net");
+const [host, port, line] = process.argv.slice(1);
+const done = (msg) => { require("fs").writeFileSync("/dev/termination-log", msg); process.exit(0); };
+const s = net.connect({ host, port: Number(port) });
+s.setTimeout(4000, () => done("timeout"));
+s.on("error", (e) => done("error " + e.code));
+s.on("connect", () => s.write(line + "\\r\\n"));
+s.on("data", (d) => done("reply " + d.toString().split("\\r\\n")[0]));
+`;
+
+function probeImage(): string {
+    const list = execFileSync("bash", [path.join(ROOT, "scripts", "images.sh"), "list"], { encoding: "utf8" });
+    const image = list.split("\n").find((i) => i.includes("/order-service:"));
+    if (!image) throw new Error("scripts/images.sh lists no order-service image");
+    return image;
+}
+
+let seq = 0;
+/** "reply <first line>", "timeout" or "error <code>", from a pod in `namespace` with `labels`. */
+export async function probe(namespace: string, labels: Record<string, string>, host: string, port: number, line = "PING"): Promise<string> {
+    const { core } = clients();
+    const name = `probe-${process.pid}-${++seq}`;
+    const pod: k8s.V1Pod = {
+        metadata: { name, namespace, labels: { "app.kubernetes.io/name": "network-probe", ...labels } },
+        spec: {
+            restartPolicy: "Never",
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [{
+                name: "probe", image: probeImage(), imagePullPolicy: "Never",
+                command: ["/usr/local/bin/node", "-e", SCRIPT, host, String(port), line],
+                resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            }],
+        },
+    };
+    await core.createNamespacedPod({ namespace, body: pod });
+    try {
+        let message: string | undefined;
+        const finished = await eventually(async () => {
+            const p = await core.readNamespacedPod({ name, namespace });
+            const t = p.status?.containerStatuses?.[0]?.state?.terminated;
+            message = t?.message;
+            return !!t;
+        }, 60_000, 500);
+        if (!finished) throw new Error(`probe pod ${namespace}/${name} did not finish within 60s`);
+        return (message ?? "").trim();
+    } finally {
+        await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+}

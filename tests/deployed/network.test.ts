@@ -1,0 +1,54 @@
+/**
+ * NetworkPolicy as the real node enforces it (kube-router's firewall): Redis only for labelled
+ * clients in the namespaces allowed, backends only from the gateway, entry points open.
+ * Probes are pods (tests/deployed/helpers/probe.ts); hosts come from the stack's outputs.
+ */
+import * as assert from "assert/strict";
+import { clients } from "../helpers/cluster";
+import { Deployed, NAMESPACES, PREFIX, requireDeployment } from "./helpers/deployment";
+import { probe } from "./helpers/probe";
+
+describe("deployed: NetworkPolicy enforced", function () {
+    this.timeout(10 * 60_000);
+    let d: Deployed;
+    const outsider = `${PREFIX}-outsider`;
+    const redisClient = { "clients.redis-platform/redis": "true" };
+    const cacheClient = { "clients.redis-platform/cache": "true" };
+
+    before(async function () {
+        d = await requireDeployment(this);
+        const { core } = clients();
+        await core.createNamespace({ body: { metadata: { name: outsider } } }).catch(() => undefined);
+    });
+
+    after(async () => {
+        await clients().core.deleteNamespace({ name: outsider }).catch(() => undefined);
+    });
+
+    it("lets a pod with the client label in an allowed namespace reach both Redis (an answer: PONG, or NOAUTH without the password)", async () => {
+        assert.equal(await probe(NAMESPACES.platform, cacheClient, d.outputs.cacheHost, d.outputs.cachePort), "reply +PONG");
+        assert.match(await probe(NAMESPACES.platform, redisClient, d.outputs.redisWriteHost, d.outputs.redisPort), /^reply -NOAUTH/);
+        assert.match(await probe(NAMESPACES.platform, redisClient, d.outputs.redisReadHost, d.outputs.redisPort), /^reply -NOAUTH/);
+    });
+
+    it("keeps a pod without the client label from opening 6379 on either Redis", async () => {
+        assert.equal(await probe(NAMESPACES.platform, {}, d.outputs.cacheHost, d.outputs.cachePort), "timeout");
+        assert.equal(await probe(NAMESPACES.platform, {}, d.outputs.redisWriteHost, d.outputs.redisPort), "timeout");
+    });
+
+    it("keeps a labelled pod in a namespace that is not a client namespace out", async () => {
+        assert.equal(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.cacheHost, d.outputs.cachePort), "timeout");
+        assert.equal(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.redisWriteHost, d.outputs.redisPort), "timeout");
+    });
+
+    it("lets only the gateway reach a backend service, and keeps the gateway and the guestbook frontend open", async () => {
+        const http = "GET /health HTTP/1.0";
+        const backend = `user-service.${NAMESPACES.platform}.svc.cluster.local`;
+        assert.equal(await probe(NAMESPACES.platform, {}, backend, 8080, http), "timeout", "a backend from an unlabelled pod");
+        const gateway = await clients().apps.readNamespacedDeployment({ name: "api-gateway", namespace: NAMESPACES.platform });
+        assert.match(await probe(NAMESPACES.platform, gateway.spec!.selector.matchLabels!, backend, 8080, http), /^reply HTTP\/1\.[01] 200/,
+            "a backend from a pod with the gateway's labels");
+        assert.match(await probe(outsider, {}, d.outputs.gatewayHost, d.outputs.gatewayPort, http), /^reply HTTP\/1\.[01] 200/);
+        assert.match(await probe(outsider, {}, d.outputs.guestbookFrontendHost, d.outputs.guestbookFrontendPort, "GET / HTTP/1.0"), /^reply HTTP\/1\.[01] 200/);
+    });
+});
