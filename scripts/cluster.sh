@@ -79,6 +79,8 @@ source "${SCRIPT_DIR}/cluster/kwok.sh" # the simulated node (CLUSTER_NODE=kwok)
 source "${SCRIPT_DIR}/cluster/node.sh" # the real node (CLUSTER_NODE=real)
 # shellcheck source=cluster/node-host.sh
 source "${SCRIPT_DIR}/cluster/node-host.sh" # the real node's host: packages, bridge, clean-up
+# shellcheck source=cluster/node-netpol.sh
+source "${SCRIPT_DIR}/cluster/node-netpol.sh" # the real node's NetworkPolicy enforcement (kube-router)
 # shellcheck source=cluster/addons.sh
 source "${SCRIPT_DIR}/cluster/addons.sh" # the real node's add-ons (scripts/cluster/addons/*.sh)
 # shellcheck source=cluster/up.sh

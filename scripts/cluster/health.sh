@@ -15,7 +15,7 @@ healthy() {
     kube-controller-manager) [[ "$(curl_q -k "https://127.0.0.1:${KCM_PORT}/healthz")" == ok ]] ;;
     kube-scheduler) [[ "$(curl_q -k "https://127.0.0.1:${SCHED_PORT}/healthz")" == ok ]] ;;
     kwok) [[ "$(curl_q "http://127.0.0.1:${KWOK_PORT}/healthz")" == ok ]] ;;
-    containerd | coredns | kubelet | kube-proxy) node_healthy "$1" ;;
+    containerd | coredns | kubelet | kube-proxy | kube-router) node_healthy "$1" ;;
   esac
 }
 kc() { "${CLUSTER_BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_FILE}" --context "${CONTEXT}" "$@"; }

@@ -5,7 +5,7 @@
 # process stopped (mounts, iptables rules and chains, the bridge, pod network namespaces).
 
 # ------------------------------------------------------------------ host preparation
-NODE_DEBIAN_PACKAGES=(containerd runc containernetworking-plugins iptables conntrack busybox-static)
+NODE_DEBIAN_PACKAGES=(containerd runc containernetworking-plugins iptables conntrack busybox-static ipset)
 node_install_packages() {
   local missing=() p
   [[ "$(uname -s)" == Linux ]] || die "CLUSTER_NODE=real needs Linux"
@@ -45,7 +45,7 @@ node_install_packages() {
 node_check_ports() {
   local entry name port bad=0
   for entry in "kubelet:${KUBELET_PORT}" "kubelet-healthz:${KUBELET_HEALTHZ_PORT}" "kube-proxy:${PROXY_PORT}" \
-    "kube-proxy-metrics:${PROXY_METRICS_PORT}" "coredns:${DNS_READY_PORT}"; do
+    "kube-proxy-metrics:${PROXY_METRICS_PORT}" "coredns:${DNS_READY_PORT}" "kube-router:${ROUTER_PORT}"; do
     name="${entry%%:*}"; port="${entry#*:}"
     if port_in_use "${port}"; then
       printf '[cluster] ERROR: port %s on 127.0.0.1 (for %s) is already in use; set %s=<free port> and run again\n' \
@@ -106,6 +106,7 @@ node_cleanup() {
   for _ in 1 2 3; do
     while read -r m; do umount -l "${m}" 2>/dev/null || true; done < <(awk -v s="${STATE}/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r)
   done
+  node_netpol_cleanup
   if [[ -x "${CLUSTER_NODE_BIN_DIR}/kube-proxy" && -f "${STATE}/kube-proxy/config.yaml" ]]; then
     "${CLUSTER_NODE_BIN_DIR}/kube-proxy" --cleanup --config="${STATE}/kube-proxy/config.yaml" >/dev/null 2>&1 || true
   fi

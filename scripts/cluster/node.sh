@@ -165,6 +165,7 @@ node_healthy() {
     coredns) [[ "$(curl_q "http://127.0.0.1:${DNS_READY_PORT}/ready")" == OK ]] ;;
     kubelet) [[ "$(curl_q "http://127.0.0.1:${KUBELET_HEALTHZ_PORT}/healthz")" == ok ]] ;;
     kube-proxy) curl_q "http://127.0.0.1:${PROXY_PORT}/healthz" >/dev/null ;;
+    kube-router) curl_q "http://127.0.0.1:${ROUTER_PORT}/healthz" >/dev/null ;;
   esac
 }
 dns_resolves() {
@@ -217,6 +218,7 @@ node_up() {
   wait_until "node ${NODE_NAME} registered by the kubelet and Ready (containerd runtime, CNI network)" kubelet node_runtime_ready
   wait_until "kube-proxy /healthz (iptables rules synced)" kube-proxy node_healthy kube-proxy
   wait_until "cluster DNS: kubernetes.default.svc.cluster.local resolves at ${NODE_GATEWAY}" coredns dns_resolves
+  node_netpol_up
 }
 
 # node_kill_pods: every container of this cluster's containerd, before containerd stops

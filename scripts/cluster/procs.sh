@@ -129,6 +129,7 @@ bin_of() {
   case "$1" in
     containerd) command -v containerd ;;
     kubelet | kube-proxy | coredns) echo "${CLUSTER_NODE_BIN_DIR}/$1" ;;
+    kube-router) cluster_addon_bin kube-router ;;
     *) echo "${CLUSTER_BIN_DIR}/$1" ;;
   esac
 }

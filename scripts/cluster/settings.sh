@@ -16,7 +16,7 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 NODE_MODE=real
 set_components() {
   if [[ "${NODE_MODE}" == real ]]; then
-    COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kubelet kube-proxy)
+    COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kubelet kube-proxy kube-router)
   else
     COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
   fi
@@ -38,6 +38,7 @@ load_settings() {
   KUBELET_HEALTHZ_PORT="${CLUSTER_KUBELET_HEALTHZ_PORT:-16248}"
   PROXY_PORT="${CLUSTER_KUBE_PROXY_PORT:-16256}"
   PROXY_METRICS_PORT="${CLUSTER_KUBE_PROXY_METRICS_PORT:-16249}"
+  ROUTER_PORT="${CLUSTER_KUBE_ROUTER_PORT:-16244}"
   DNS_READY_PORT="${CLUSTER_DNS_READY_PORT:-16181}"
   set_components
   API_PORT="${CLUSTER_API_PORT:-16443}"
@@ -68,6 +69,7 @@ NODE_MODE=${NODE_MODE}
 KUBELET_PORT=${KUBELET_PORT}
 KUBELET_HEALTHZ_PORT=${KUBELET_HEALTHZ_PORT}
 PROXY_PORT=${PROXY_PORT}
+ROUTER_PORT=${ROUTER_PORT}
 PROXY_METRICS_PORT=${PROXY_METRICS_PORT}
 DNS_READY_PORT=${DNS_READY_PORT}
 EOF
@@ -81,6 +83,7 @@ port_of() {
     kwok) echo "${KWOK_PORT}" ;;
     kubelet) echo "${KUBELET_PORT}" ;;
     kube-proxy) echo "${PROXY_PORT}" ;;
+    kube-router) echo "${ROUTER_PORT}" ;;
     coredns) echo "${DNS_READY_PORT}" ;;
   esac
 }
@@ -96,13 +99,14 @@ port_env_of() {
     kubelet-healthz) echo CLUSTER_KUBELET_HEALTHZ_PORT ;;
     kube-proxy) echo CLUSTER_KUBE_PROXY_PORT ;;
     kube-proxy-metrics) echo CLUSTER_KUBE_PROXY_METRICS_PORT ;;
+    kube-router) echo CLUSTER_KUBE_ROUTER_PORT ;;
     coredns) echo CLUSTER_DNS_READY_PORT ;;
     containerd) echo CLUSTER_BRIDGE ;;
   esac
 }
 endpoint_of() {
   case "$1" in
-    kwok | kube-proxy) echo "http://127.0.0.1:$(port_of "$1")" ;;
+    kwok | kube-proxy | kube-router) echo "http://127.0.0.1:$(port_of "$1")" ;;
     coredns) echo "dns://${NODE_GATEWAY:-10.244.0.1}:53" ;;
     containerd) echo "unix://${REL_STATE}/containerd/containerd.sock" ;;
     kubelet) echo "https://${NODE_GATEWAY:-10.244.0.1}:${KUBELET_PORT}" ;;
