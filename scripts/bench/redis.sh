@@ -4,29 +4,29 @@
 # real node, through its Service's ClusterIP (kube-proxy iptables), and against a bare
 # redis-server on this machine with the same maxmemory settings, for comparison.
 #
-# Needs: CLUSTER_NODE=real npm run cluster:up, and the cache tier deployed in BENCH_NAMESPACE
-# (default rt-sample-app: REAL_NODE_KEEP=1 npm run test:real-node leaves it there); without them it
-# says in one line why it is skipped and exits 0, so the rest of the bench still runs.
+# Needs: the real node (npm run cluster:up) and the cache tier deployed in BENCH_NAMESPACE (default
+# sample-app: npm run deploy puts the dev stack's there); without them it says in one line why it
+# is skipped and exits 0, so the rest of the bench still runs. redis-benchmark and redis-server
+# come from Debian, installed the way the tests install them (scripts/redis-server.sh).
 # Usage: bash scripts/bench/redis.sh   (BENCH_REQUESTS=100000 BENCH_CLIENTS=20 BENCH_PORT=26399 to change)
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../cluster/versions.sh
 source "${ROOT}/scripts/cluster/versions.sh"
-NS="${BENCH_NAMESPACE:-rt-sample-app}"
+NS="${BENCH_NAMESPACE:-sample-app}"
 REQUESTS="${BENCH_REQUESTS:-100000}"
 CLIENTS="${BENCH_CLIENTS:-20}"
 PORT="${BENCH_PORT:-26399}"
 skip() { printf '[bench] Redis data path skipped: %s\n' "$*"; exit 0; }
 kc() { "${CLUSTER_BIN_DIR}/kubectl" --kubeconfig "${ROOT}/.cluster/kubeconfig" --context embedded "$@"; }
 
-[[ -f "${ROOT}/.cluster/kubeconfig" ]] || skip "no cluster (CLUSTER_NODE=real npm run cluster:up)"
+[[ -f "${ROOT}/.cluster/kubeconfig" ]] || skip "no cluster (npm run cluster:up)"
 [[ "$(kc get nodes -o jsonpath='{.items[0].status.nodeInfo.containerRuntimeVersion}' 2>/dev/null)" == containerd://* ]] \
-  || skip "the real node is not running (the node is simulated or absent: CLUSTER_NODE=real npm run cluster:up)"
-command -v redis-benchmark >/dev/null 2>&1 || skip "redis-benchmark not found (apt-get install redis-tools)"
-command -v redis-server >/dev/null 2>&1 || skip "redis-server not found (apt-get install redis-server)"
+  || skip "the real node is not running (the node is simulated or absent: npm run cluster:down, then npm run cluster:up)"
+bash "${ROOT}/scripts/redis-server.sh" # Debian's redis-server and redis-tools (redis-benchmark)
 IP="$(kc -n "${NS}" get service redis-service -o jsonpath='{.spec.clusterIP}' 2>/dev/null)" \
-  || skip "no Service redis-service in ${NS} (REAL_NODE_KEEP=1 npm run test:real-node deploys the cache tier there)"
+  || skip "no Service redis-service in ${NS} (npm run deploy puts the dev stack's cache tier there)"
 MAXMEMORY="$(redis-cli -h "${IP}" config get maxmemory | tail -n 1)"
 POLICY="$(redis-cli -h "${IP}" config get maxmemory-policy | tail -n 1)"
 

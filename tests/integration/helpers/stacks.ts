@@ -9,6 +9,7 @@
 import { EngineEvent, LocalWorkspace, OpMap, Stack } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
+import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { PROJECT } from "../../../config";
@@ -20,8 +21,35 @@ function stackFile(name: string): string {
     return path.join(ROOT, `Pulumi.${name}.yaml`);
 }
 
+/**
+ * Removes the file backend's locks on stack `name` left by a process of this machine that no longer
+ * runs (a run interrupted with Ctrl-C or killed): the engine would refuse every operation.
+ */
+export function clearStaleLocks(name: string): void {
+    const dir = path.join(STATE_DIR, ".pulumi", "locks", "organization", PROJECT, name);
+    if (!STATE_DIR || !fs.existsSync(dir)) return;
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".json"))) {
+        const lock = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { pid?: number; hostname?: string };
+        if (lock.hostname !== os.hostname() || !lock.pid || alive(lock.pid)) continue;
+        fs.rmSync(path.join(dir, f));
+        process.stdout.write(`      [${name}] removed a stale lock of pid ${lock.pid}, which no longer runs\n`);
+    }
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+const STATE_DIR = (process.env.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "").replace(/\?.*$/, "");
+
 /** Selects (or creates) stack `name` whose config is `base`'s plus `overrides` (short keys). */
 export async function generatedStack(name: string, base: string, overrides: Record<string, unknown>, dir = ROOT): Promise<Stack> {
+    clearStaleLocks(name);
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: dir });
     writeStackConfig(name, base, overrides);
     return stack;
@@ -101,6 +129,8 @@ export async function destroyIfDeployed(stack: Stack): Promise<void> {
     const resources = (await stack.exportStack()).deployment?.resources ?? [];
     if (resources.length > 0) {
         process.stdout.write(`      [${stack.name}] left over from an earlier run: destroying ${resources.length} resources first\n`);
+        // refresh first: the cluster may have been recreated since, and its objects be gone
+        await stack.refresh({ onOutput: progress(`${stack.name} refresh`) });
         await stack.destroy({ onOutput: progress(`${stack.name} destroy`) });
     }
 }
