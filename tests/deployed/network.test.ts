@@ -1,12 +1,17 @@
 /**
  * NetworkPolicy as the real node enforces it (kube-router's firewall): Redis only for labelled
  * clients in the namespaces allowed, backends only from the gateway, entry points open.
- * Probes are pods (tests/deployed/helpers/probe.ts); hosts come from the stack's outputs.
+ * Probes are pods (tests/deployed/helpers/probe.ts); hosts come from the stack's outputs. Each
+ * denied connection is checked against the same Service answering an allowed pod, so a refusal
+ * means the policy, not a Service without endpoints.
  */
 import * as assert from "assert/strict";
 import { clients } from "../helpers/cluster";
 import { Deployed, NAMESPACES, PREFIX, requireDeployment } from "./helpers/deployment";
 import { probe } from "./helpers/probe";
+
+/** What a denied connection looks like: kube-router rejects it (icmp-port-unreachable). */
+const REFUSED = "error ECONNREFUSED";
 
 describe("deployed: NetworkPolicy enforced", function () {
     this.timeout(10 * 60_000);
@@ -32,23 +37,23 @@ describe("deployed: NetworkPolicy enforced", function () {
     });
 
     it("keeps a pod without the client label from opening 6379 on either Redis", async () => {
-        assert.equal(await probe(NAMESPACES.platform, {}, d.outputs.cacheHost, d.outputs.cachePort), "timeout");
-        assert.equal(await probe(NAMESPACES.platform, {}, d.outputs.redisWriteHost, d.outputs.redisPort), "timeout");
+        assert.equal(await probe(NAMESPACES.platform, {}, d.outputs.cacheHost, d.outputs.cachePort), REFUSED);
+        assert.equal(await probe(NAMESPACES.platform, {}, d.outputs.redisWriteHost, d.outputs.redisPort), REFUSED);
     });
 
     it("keeps a labelled pod in a namespace that is not a client namespace out", async () => {
-        assert.equal(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.cacheHost, d.outputs.cachePort), "timeout");
-        assert.equal(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.redisWriteHost, d.outputs.redisPort), "timeout");
+        assert.equal(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.cacheHost, d.outputs.cachePort), REFUSED);
+        assert.equal(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.redisWriteHost, d.outputs.redisPort), REFUSED);
     });
 
     it("lets only the gateway reach a backend service, and keeps the gateway and the guestbook frontend open", async () => {
-        const http = "GET /health HTTP/1.0";
+        const http = "GET /health HTTP/1.0\r\n"; // the probe ends the line: an empty line ends the request
         const backend = `user-service.${NAMESPACES.platform}.svc.cluster.local`;
-        assert.equal(await probe(NAMESPACES.platform, {}, backend, 8080, http), "timeout", "a backend from an unlabelled pod");
+        assert.equal(await probe(NAMESPACES.platform, {}, backend, 8080, http), REFUSED, "a backend from an unlabelled pod");
         const gateway = await clients().apps.readNamespacedDeployment({ name: "api-gateway", namespace: NAMESPACES.platform });
         assert.match(await probe(NAMESPACES.platform, gateway.spec!.selector.matchLabels!, backend, 8080, http), /^reply HTTP\/1\.[01] 200/,
             "a backend from a pod with the gateway's labels");
         assert.match(await probe(outsider, {}, d.outputs.gatewayHost, d.outputs.gatewayPort, http), /^reply HTTP\/1\.[01] 200/);
-        assert.match(await probe(outsider, {}, d.outputs.guestbookFrontendHost, d.outputs.guestbookFrontendPort, "GET / HTTP/1.0"), /^reply HTTP\/1\.[01] 200/);
+        assert.match(await probe(outsider, {}, d.outputs.guestbookFrontendHost, d.outputs.guestbookFrontendPort, "GET / HTTP/1.0\r\n"), /^reply HTTP\/1\.[01] 200/);
     });
 });

@@ -2,7 +2,7 @@
  * Connections made from inside the cluster, as a pod with given labels in a given namespace makes
  * them: what NetworkPolicy is about (this machine, the node, is always let through). A probe is a
  * short-lived pod of the order service's image (it has node) that opens a TCP connection, sends
- * one line and reports the first line of the answer, or that it could not connect, in its
+ * one line and reports the first line of the answer, or why it could not connect, in its
  * termination message.
  */
 import * as k8s from "@kubernetes/client-node";
@@ -11,15 +11,26 @@ import * as path from "path";
 import { ROOT } from "../../../scripts/lib/stack-files";
 import { clients, eventually } from "../../helpers/cluster";
 
+// A new pod's connections are refused until the node's firewall (kube-router) has added its
+// address to the sets of the policies that admit it, a second or two after it starts. So the probe
+// keeps trying for SETTLE_MS, as a client that reconnects does: an allowed connection gets through
+// within that time, a denied one is still refused (or timed out) at its end.
+const SETTLE_MS = 12_000;
 const SCRIPT = `
 const net = require("net");
+const fs = require("fs");
 const [host, port, line] = process.argv.slice(1);
-const done = (msg) => { require("fs").writeFileSync("/dev/termination-log", msg); process.exit(0); };
-const s = net.connect({ host, port: Number(port) });
-s.setTimeout(4000, () => done("timeout"));
-s.on("error", (e) => done("error " + e.code));
-s.on("connect", () => s.write(line + "\\r\\n"));
-s.on("data", (d) => done("reply " + d.toString().split("\\r\\n")[0]));
+const done = (msg) => { fs.writeFileSync("/dev/termination-log", msg); process.exit(0); };
+const t0 = Date.now();
+function attempt() {
+    const s = net.connect({ host, port: Number(port) });
+    const failed = (why) => { s.destroy(); if (Date.now() - t0 > ${SETTLE_MS}) done(why); else setTimeout(attempt, 500); };
+    s.setTimeout(3000, () => failed("timeout"));
+    s.on("error", (e) => failed("error " + e.code));
+    s.on("connect", () => s.write(line + "\\r\\n"));
+    s.on("data", (d) => done("reply " + d.toString().split("\\r\\n")[0]));
+}
+attempt();
 `;
 
 function probeImage(): string {
@@ -56,8 +67,8 @@ export async function probe(namespace: string, labels: Record<string, string>, h
             const t = p.status?.containerStatuses?.[0]?.state?.terminated;
             message = t?.message;
             return !!t;
-        }, 60_000, 500);
-        if (!finished) throw new Error(`probe pod ${namespace}/${name} did not finish within 60s`);
+        }, 90_000, 500);
+        if (!finished) throw new Error(`probe pod ${namespace}/${name} did not finish within 90s`);
         return (message ?? "").trim();
     } finally {
         await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
