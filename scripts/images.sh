@@ -19,13 +19,16 @@
 # packages give the same image ID), cached in
 #   ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/images/
 # and keyed by this script's content (the Node services' by their sources too, the add-ons' by
-# their versions and builds), so a warm run returns at once.
+# their versions and builds) and by the Debian package versions taken, so a warm run returns at
+# once. The Debian pins hold the upstream version; a newer Debian revision of it is taken (and
+# said) when the archive dropped the pinned one; the list taken is printed and written into the
+# image as /usr/share/redis-platform/packages.txt (pins and policy: scripts/images/debs.sh).
 #
 # Usage: scripts/images.sh build                 build what is missing (idempotent)
 #        scripts/images.sh import CONTAINERD_SOCK  build if needed, then import what the
 #                                                  containerd at that socket lacks (namespace k8s.io)
 #        scripts/images.sh list                  image names, one a line
-#        scripts/images.sh --force build         rebuild everything
+#        scripts/images.sh --force build         rebuild everything, resolving the Debian pins again
 set -Eeuo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,20 +47,10 @@ IMG_REDIS="localhost/redis-platform/redis:${REDIS_VERSION}-debian12"
 IMG_NGINX="localhost/redis-platform/nginx-unprivileged:${NGINX_VERSION}-debian12"
 IMG_ECHO="localhost/redis-platform/http-echo:${ECHO_VERSION#v}"
 
-# Debian bookworm packages, pinned (package=version); their shared-library dependencies are
-# listed by hand from `ldd` of the binaries (checked at build time: a missing library fails).
-# Versions are ones the Debian archive serves (bookworm, -updates, -security) on 2026-11-21;
-# when one is superseded, `apt-get download` fails with the pin to update.
-LIBC=(libc6=2.36-9+deb12u14 libgcc-s1=12.2.0-14+deb12u1)
-BUSYBOX_DEB=busybox-static=1:1.35.0-4+deb12u1+b1
-REDIS_DEBS=("${LIBC[@]}" redis-tools=5:7.0.15-1~deb12u10 redis-server=5:7.0.15-1~deb12u10
-  libatomic1=12.2.0-14+deb12u1 liblzf1=3.6-3 libjemalloc2=5.3.0-1 libsystemd0=252.39-1~deb12u2
-  libssl3=3.0.22-1~deb12u2 "libstdc++6=12.2.0-14+deb12u1" libcap2=1:2.66-4+deb12u3+b1
-  libgcrypt20=1.10.1-3+deb12u1 liblzma5=5.4.1-1+deb12u2 libzstd1=1.5.4+dfsg2-5 liblz4-1=1.9.4-1
-  libgpg-error0=1.46-1 "${BUSYBOX_DEB}")
-NGINX_DEBS=("${LIBC[@]}" nginx=1.22.1-9+deb12u11 nginx-common=1.22.1-9+deb12u11
-  libcrypt1=1:4.4.33-2 libpcre2-8-0=10.42-1+deb12u2 libssl3=3.0.22-1~deb12u2 zlib1g=1:1.2.13.dfsg-1)
-
+# shellcheck source=scripts/images/debs.sh
+source "${HERE}/images/debs.sh"
+debs_for "${IMG_REDIS}" "${REDIS_DEBS[@]}"
+debs_for "${IMG_NGINX}" "${NGINX_DEBS[@]}"
 # shellcheck source=scripts/images/node-service.sh
 source "${HERE}/images/node-service.sh"
 # shellcheck source=scripts/images/addons.sh
@@ -65,36 +58,15 @@ source "${HERE}/images/addons.sh"
 ALL_IMAGES=("${IMG_PAUSE}" "${IMG_REDIS}" "${IMG_NGINX}" "${IMG_ECHO}" "${NODE_IMAGES[@]}" "${ADDON_IMAGES[@]}")
 
 KEY="$(cat "${BASH_SOURCE[0]}" "${HERE}/images/pause/main.go" | sha256sum | cut -c1-12)"
-key_of() {
-  if [[ -n "${ADDON_OF[$1]:-}" ]]; then addon_key "$1"; return; fi
-  if [[ -z "${NODE_SERVICE[$1]:-}" ]]; then echo "${KEY}"; return; fi
-  node_service_key "$1"
+key_of() { # the image's own key, followed by its resolved Debian packages (debs_key)
+  if [[ -n "${ADDON_OF[$1]:-}" ]]; then debs_key "$1" "$(addon_key "$1")"
+  elif [[ -n "${NODE_SERVICE[$1]:-}" ]]; then debs_key "$1" "$(node_service_key "$1")"
+  else debs_key "$1" "${KEY}"; fi
 }
-archive_of() { local n="${1#localhost/redis-platform/}"; echo "${CACHE}/${n//[:\/]/_}-$(key_of "$1").tar"; }
-
-find_deb() { # NAME VERSION: the cached .deb of exactly that version, if any
-  local f
-  for f in "${DEBS}/$1"_*.deb; do
-    [[ -f "${f}" && "$(dpkg-deb -f "${f}" Version)" == "$2" ]] && { echo "${f}"; return 0; }
-  done
-  return 0
-}
-# fetch_debs DIR PKG=VER...: the .deb files (downloaded once into the cache) extracted into DIR.
-fetch_debs() {
-  local dir="$1" spec name ver file; shift
-  mkdir -p "${DEBS}"
-  for spec in "$@"; do
-    name="${spec%%=*}"; ver="${spec#*=}"
-    file="$(find_deb "${name}" "${ver}")"
-    if [[ -z "${file}" ]]; then
-      (cd "${DEBS}" && apt-get download "${name}=${ver}" >/dev/null 2>&1) \
-        || die "apt-get download ${name}=${ver} failed: run 'apt-get update' (and check that Debian still serves this version; the pins are in scripts/images.sh)"
-      file="$(find_deb "${name}" "${ver}")"
-      [[ -n "${file}" ]] || die "downloaded ${name}=${ver} but cannot find its .deb in ${DEBS}"
-    fi
-    dpkg-deb -x "${file}" "${dir}"
-  done
-}
+declare -A IMAGE_KEYS=()
+# image_keys: every image's key, worked out once (archive_of runs often, in $(...))
+image_keys() { local img; for img in "${ALL_IMAGES[@]}"; do IMAGE_KEYS["${img}"]="$(key_of "${img}")"; done; }
+archive_of() { local n="${1#localhost/redis-platform/}"; echo "${CACHE}/${n//[:\/]/_}-${IMAGE_KEYS[$1]:-$(key_of "$1")}.tar"; }
 
 # base_files ROOT USERLINE GROUPLINE: /etc/passwd, /etc/group, /tmp, nsswitch-free minimal files.
 base_files() {
@@ -121,6 +93,7 @@ check_libs() {
 pack() {
   local root="$1" name="$2" cfg="$3" out work diff conf
   out="$(archive_of "${name}")"
+  [[ -z "${DEBS_OF[${name}]:-}" ]] || debs_record "${root}" "${name}"
   work="$(mktemp -d "${CACHE}/.pack.XXXXXX")"
   tar --sort=name --mtime=@0 --numeric-owner --format=posix \
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "${root}" -cf "${work}/layer.tar" .
@@ -172,7 +145,7 @@ busybox_links() { # ROOT: sh, grep and a few tools for probes and debugging
 
 build_redis() {
   local root; root="$(mktemp -d "${CACHE}/.root.XXXXXX")"
-  fetch_debs "${root}" "${REDIS_DEBS[@]}"
+  fetch_debs "${root}" "${IMG_REDIS}"
   rm -rf "${root}/usr/share/doc" "${root}/usr/share/man" "${root}/usr/share/lintian" "${root}/etc/init.d" \
     "${root}/lib/systemd" "${root}/usr/lib/systemd" "${root}/etc/logrotate.d" "${root}/etc/default" "${root}/etc/redis"/*
   busybox_links "${root}"
@@ -187,7 +160,7 @@ build_redis() {
 
 build_nginx() {
   local root; root="$(mktemp -d "${CACHE}/.root.XXXXXX")"
-  fetch_debs "${root}" "${NGINX_DEBS[@]}"
+  fetch_debs "${root}" "${IMG_NGINX}"
   rm -rf "${root}/usr/share/doc" "${root}/usr/share/man" "${root}/usr/share/lintian" "${root}/etc/init.d" \
     "${root}/lib/systemd" "${root}/usr/lib/systemd" "${root}/etc/logrotate.d" "${root}/etc/default" "${root}/etc/ufw" \
     "${root}/etc/nginx/sites-available" "${root}/etc/nginx/sites-enabled" "${root}/etc/nginx/modules-enabled" "${root}/etc/nginx/snippets"
@@ -236,8 +209,14 @@ cmd_build() {
   rm -rf "${CACHE}"/.root.* "${CACHE}"/.pack.* "${CACHE}"/.gobin.*
   local img built=0
   addon_binaries
+  debs_resolve "${FORCE}"
   # computed here, outside the $(...) of archive_of, so each service's key is worked out once
   for img in "${NODE_IMAGES[@]}"; do NODE_KEYS["${img}"]="$(node_service_key "${img}")"; done
+  image_keys
+  # the Debian packages first: a failed download resolves them again, which changes the keys
+  for img in "${ALL_IMAGES[@]}"; do
+    if [[ ${FORCE} -eq 1 || ! -s "$(archive_of "${img}")" ]]; then debs_fetch; image_keys; break; fi
+  done
   for img in "${ALL_IMAGES[@]}"; do
     if [[ ${FORCE} -eq 0 && -s "$(archive_of "${img}")" ]]; then continue; fi
     say "building ${img}"
@@ -288,6 +267,6 @@ case "${1:-build}" in
   build) cmd_build ;;
   import) [[ -n "${2:-}" ]] || die "usage: scripts/images.sh import CONTAINERD_SOCKET"; cmd_import "$2" ;;
   list) printf '%s\n' "${ALL_IMAGES[@]}" ;;
-  -h | --help | help) sed -n '3,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  -h | --help | help) sed -n '3,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *) die "usage: scripts/images.sh [--force] build|import SOCKET|list" ;;
 esac

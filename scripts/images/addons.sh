@@ -20,6 +20,7 @@ IMG_TRAEFIK="localhost/redis-platform/traefik:${CLUSTER_TRAEFIK_VERSION}"
 # shellcheck disable=SC2034 # used by scripts/images.sh
 ADDON_IMAGES=("${IMG_LOCAL_PATH}" "${IMG_TRAEFIK}")
 declare -A ADDON_OF=(["${IMG_LOCAL_PATH}"]=local-path-provisioner ["${IMG_TRAEFIK}"]=traefik)
+debs_for "${IMG_LOCAL_PATH}" "${BUSYBOX_DEB}"
 
 # addon_binaries: builds the add-ons these images need (a no-op when they are in the cache).
 addon_binaries() {
@@ -57,7 +58,7 @@ in_root() {
 build_local_path() {
   local root out a
   root="$(addon_root local-path-provisioner)"
-  fetch_debs "${root}" "${BUSYBOX_DEB}"
+  fetch_debs "${root}" "${IMG_LOCAL_PATH}"
   rm -rf "${root:?}/usr/share"
   for a in sh mkdir rm chmod ls; do ln -sf busybox "${root}/bin/${a}"; done
   base_files "${root}" "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin" "nogroup:x:65534:"

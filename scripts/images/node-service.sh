@@ -16,7 +16,6 @@
 REPO="$(cd "${HERE}/.." && pwd)"
 NODE_VERSION=20.20.2
 NODE_INTEGRITY="sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ=="
-NODE_DEBS=("${LIBC[@]}" "libstdc++6=12.2.0-14+deb12u1")
 
 NODE_IMAGES=()
 declare -A NODE_SERVICE=() NODE_CHECK_ENV=() NODE_CHECK_TEXT=() NODE_KEYS=()
@@ -32,6 +31,8 @@ node_service() {
   NODE_SERVICE["${img}"]="$1"
   NODE_CHECK_ENV["${img}"]="$2"
   NODE_CHECK_TEXT["${img}"]="$3"
+  # shellcheck disable=SC2153 # NODE_DEBS: scripts/images/debs.sh
+  debs_for "${img}" "${NODE_DEBS[@]}"
 }
 node_service order-service "" "REDIS_HOST is not set"
 node_service guestbook-frontend "GET_HOSTS_FROM=nowhere" "is not dns or env"
@@ -100,7 +101,7 @@ build_node_service() {
   local img="$1" name="${NODE_SERVICE[$1]}" src="${REPO}/services/${NODE_SERVICE[$1]}" root tarball rel
   root="$(mktemp -d "${CACHE}/.root.XXXXXX")"
   tarball="$(node_tarball)"
-  fetch_debs "${root}" "${NODE_DEBS[@]}"
+  fetch_debs "${root}" "${img}"
   rm -rf "${root}/usr/share/doc" "${root}/usr/share/man" "${root}/usr/share/lintian" "${root}/usr/share/locale" \
     "${root}/usr/share/gcc" "${root}/usr/share/gdb" "${root}/usr/lib/x86_64-linux-gnu/gconv" "${root}/etc/ld.so.conf.d" "${root}/sbin" "${root:?}/usr/bin"
   mkdir -p "${root}/usr/local/bin" "${root}/usr/local/share/doc/node" "${root}/app/node_modules"
