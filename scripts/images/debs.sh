@@ -97,7 +97,7 @@ debs_pins() { tr ' ' '\n' <<<"${DEBS_OF[*]}" | LC_ALL=C sort -u; }
 # debs_resolve_now FILE: resolves every pin from the package lists (refreshed once when a pinned
 # version is not in them), says what differs from the pins, writes "PIN VERSION" lines to FILE.
 debs_resolve_now() {
-  local pins=() offered=() lines=() pending=() errors=() madison pin kind ver msg line
+  local pins=() offered=() lines=() pending=() errors=() failed=() madison pin kind ver msg line
   mapfile -t pins < <(debs_pins)
   while :; do
     madison="$(apt-cache madison "${pins[@]%%=*}" 2>/dev/null)" || true
@@ -116,13 +116,13 @@ debs_resolve_now() {
     case "${kind}" in
       exact) ;;
       revision) say "${msg}" ;;
-      *) errors+=("${msg}"); continue ;;
+      *) errors+=("${msg}") failed+=("${pin}"); continue ;;
     esac
     echo "${pin} ${ver}" >>"$1.tmp"
   done
   if [[ ${#errors[@]} -gt 0 ]]; then
     rm -f "$1.tmp"
-    die "${errors[0]}$([[ ${#errors[@]} -gt 1 ]] && echo " (and $((${#errors[@]} - 1)) more: ${pending[*]})")"
+    die "${errors[0]}$([[ ${#errors[@]} -gt 1 ]] && echo " (and $((${#errors[@]} - 1)) more: ${failed[*]:1})")"
   fi
   rm -f "${DEBS}"/resolution-*.txt
   mv "$1.tmp" "$1"
