@@ -19,16 +19,24 @@ const SETTLE_MS = 12_000;
 const SCRIPT = `
 const net = require("net");
 const fs = require("fs");
-const [host, port, line] = process.argv.slice(1);
-const done = (msg) => { fs.writeFileSync("/dev/termination-log", msg); process.exit(0); };
+const [host, port, line, expect] = process.argv.slice(1);
+const seen = [];
+const done = (msg) => {
+    const before = seen.filter((s) => s !== msg);
+    fs.writeFileSync("/dev/termination-log", msg + (before.length ? " (before: " + [...new Set(before)].join("; ") + ")" : ""));
+    process.exit(0);
+};
 const t0 = Date.now();
 function attempt() {
     const s = net.connect({ host, port: Number(port) });
-    const failed = (why) => { s.destroy(); if (Date.now() - t0 > ${SETTLE_MS}) done(why); else setTimeout(attempt, 500); };
+    const failed = (why) => { s.destroy(); seen.push(why); if (Date.now() - t0 > ${SETTLE_MS}) done(why); else setTimeout(attempt, 500); };
     s.setTimeout(3000, () => failed("timeout"));
     s.on("error", (e) => failed("error " + e.code));
     s.on("connect", () => s.write(line + "\\r\\n"));
-    s.on("data", (d) => done("reply " + d.toString().split("\\r\\n")[0]));
+    s.on("data", (d) => {
+        const reply = "reply " + d.toString().split("\\r\\n")[0];
+        if (new RegExp(expect).test(reply)) done(reply); else failed(reply);
+    });
 }
 attempt();
 `;
@@ -41,8 +49,12 @@ function probeImage(): string {
 }
 
 let seq = 0;
-/** "reply <first line>", "timeout" or "error <code>", from a pod in `namespace` with `labels`. */
-export async function probe(namespace: string, labels: Record<string, string>, host: string, port: number, line = "PING"): Promise<string> {
+/**
+ * "reply <first line>", "timeout" or "error <code>", from a pod in `namespace` with `labels`: the
+ * first reply matching `expect`, or the last outcome once SETTLE_MS have passed. What came before
+ * an allowed connection's answer is kept after it in parentheses ("(before: ...)"), for the record.
+ */
+export async function probe(namespace: string, labels: Record<string, string>, host: string, port: number, line = "PING", expect = "^reply "): Promise<string> {
     const { core } = clients();
     const name = `probe-${process.pid}-${++seq}`;
     const pod: k8s.V1Pod = {
@@ -53,7 +65,7 @@ export async function probe(namespace: string, labels: Record<string, string>, h
             securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
             containers: [{
                 name: "probe", image: probeImage(), imagePullPolicy: "Never",
-                command: ["/usr/local/bin/node", "-e", SCRIPT, host, String(port), line],
+                command: ["/usr/local/bin/node", "-e", SCRIPT, host, String(port), line, expect],
                 resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
             }],
@@ -69,7 +81,9 @@ export async function probe(namespace: string, labels: Record<string, string>, h
             return !!t;
         }, 90_000, 500);
         if (!finished) throw new Error(`probe pod ${namespace}/${name} did not finish within 90s`);
-        return (message ?? "").trim();
+        const result = (message ?? "").trim();
+        if (result.includes("(before:")) process.stdout.write(`      (probe ${namespace} -> ${host}:${port}: ${result})\n`);
+        return result;
     } finally {
         await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
     }
