@@ -35,7 +35,8 @@ function attempt() {
     s.on("connect", () => s.write(line + "\\r\\n"));
     s.on("data", (d) => {
         const reply = "reply " + d.toString().split("\\r\\n")[0];
-        if (new RegExp(expect).test(reply)) done(reply); else failed(reply);
+        // an unexpected answer names who gave it (the resolved address), for the record
+        if (new RegExp(expect).test(reply)) done(reply); else failed(reply + " from " + s.remoteAddress + ":" + s.remotePort);
     });
 }
 attempt();
