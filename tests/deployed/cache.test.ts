@@ -2,7 +2,7 @@
 import * as assert from "assert/strict";
 import { parseConfig } from "../../config";
 import { rawGetter } from "../../scripts/lib/stack-files";
-import { clients, eventually, sleep } from "../helpers/cluster";
+import { clients, eventually, podReady, sleep } from "../helpers/cluster";
 import { Deployed, NAMESPACES, OVERRIDES, requireDeployment } from "./helpers/deployment";
 import { withRedis } from "./helpers/redis";
 
@@ -85,7 +85,7 @@ describe("deployed: cache tier", function () {
         // the instant the deleted pod's endpoint is withdrawn may cost a connection; after that, none
         assert.deepEqual(failures.filter((ms) => ms > 5_000), [], `PING failed at ${failures.join(", ")} ms after the deletion`);
         assert.ok(await eventually(async () => {
-            const ready = (await pods()).filter((p) => !p.metadata!.deletionTimestamp && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+            const ready = (await pods()).filter(podReady);
             return ready.length === 2 && !ready.some((p) => p.metadata!.name === before[0]);
         }, 120_000), "the Deployment did not bring back 2 Ready pods");
     });

@@ -6,7 +6,7 @@
 import * as assert from "assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { clients, eventually, namespaceExists, namespaceOverrides, testNamespaces, deleteNamespace } from "../helpers/cluster";
+import { clients, eventually, namespaceExists, namespaceOverrides, sleep, testNamespaces, deleteNamespace } from "../helpers/cluster";
 import { destroyIfDeployed, generatedStack, progress, withPolicy } from "../integration/helpers/stacks";
 import { deployment, NAMESPACES, notRealNode, plain, secretValue } from "./helpers/deployment";
 import { withRedis } from "./helpers/redis";
@@ -49,7 +49,7 @@ describe("deployed: pulumi destroy", function () {
                 await r.set("kept:after-destroy", "yes");
                 await r.wait(2, 5000);
             });
-            await new Promise((r) => setTimeout(r, 1500)); // appendfsync everysec
+            await sleep(1500); // appendfsync everysec
             const result = await stack.destroy({ onOutput: progress("e2e-retain destroy") });
             assert.equal(result.summary.result, "succeeded");
             assert.equal(await namespaceExists(ns.redis), true, "the redis namespace is retained");

@@ -4,7 +4,7 @@
  * to (written through the write Service, present on the replicas, surviving the master's restart).
  */
 import * as assert from "assert/strict";
-import { clients, eventually } from "../helpers/cluster";
+import { clients, eventually, sleep } from "../helpers/cluster";
 import { call, Reply } from "../helpers/http-client";
 import { Deployed, NAMESPACES, requireDeployment, resolveInCluster, secretValue } from "./helpers/deployment";
 import { retrying, withRedis } from "./helpers/redis";
@@ -99,7 +99,7 @@ describe("deployed: platform", function () {
     it("still has the order after the master pod is deleted, and takes new orders again", async () => {
         const { core } = clients();
         await withRedis(d.outputs.redisWriteHost, d.outputs.redisPort, d.password, (r) => r.wait(2, 5000));
-        await new Promise((r) => setTimeout(r, 1500)); // appendfsync everysec
+        await sleep(1500); // appendfsync everysec
         await core.deleteNamespacedPod({ name: "redis-master-0", namespace: NAMESPACES.redis });
         const again = await retrying(async () => {
             const r = await viaGateway("POST", "/api/orders", { customerId: "c-43", items: [{ productId: "p-1", quantity: 1 }] });

@@ -6,12 +6,12 @@
 import * as assert from "assert/strict";
 import * as fs from "fs";
 import * as k8s from "@kubernetes/client-node";
-import { clients, eventually, readiness, sleep } from "../helpers/cluster";
+import { clients, eventually, podReady, readiness, sleep } from "../helpers/cluster";
 import { writeStackConfig, progress } from "../integration/helpers/stacks";
 import { Deployed, NAMESPACES, OVERRIDES, requireDeployment, STACK } from "./helpers/deployment";
 import { retrying, withRedis } from "./helpers/redis";
 
-const ready = (p: k8s.V1Pod) => !p.metadata!.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+const ready = podReady;
 
 describe("deployed: replicated Redis", function () {
     this.timeout(15 * 60_000);
@@ -69,18 +69,16 @@ describe("deployed: replicated Redis", function () {
     });
 
     it("shows the password in no process's argv on the node and in no ConfigMap", async () => {
-        const pids = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p));
-        const leaking: string[] = [];
-        for (const pid of pids) {
-            let argv = "";
+        const argvs: [string, string][] = [];
+        for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
             try {
-                argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+                argvs.push([pid, fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")]);
             } catch {
-                continue; // exited meanwhile
+                // exited meanwhile
             }
-            if (argv.includes(d.password)) leaking.push(`${pid}: ${argv.split("\0")[0]}`);
         }
-        const redisServers = pids.filter((pid) => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("redis-server"); } catch { return false; } });
+        const leaking = argvs.filter(([, argv]) => argv.includes(d.password)).map(([pid, argv]) => `${pid}: ${argv.split("\0")[0]}`);
+        const redisServers = argvs.filter(([, argv]) => argv.startsWith("redis-server"));
         assert.ok(redisServers.length >= 3, `expected the deployment's redis-server processes on this node, found ${redisServers.length}`);
         assert.deepEqual(leaking, []);
         const maps = (await clients().core.listConfigMapForAllNamespaces()).items;

@@ -26,6 +26,11 @@ export function clients() {
 
 export { eventually, sleep };
 
+/** A pod that is Ready and not being deleted. */
+export function podReady(p: k8s.V1Pod): boolean {
+    return !p.metadata?.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+}
+
 export async function namespaceExists(name: string): Promise<boolean> {
     const { core } = clients();
     const list = await core.listNamespace();

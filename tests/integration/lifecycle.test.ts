@@ -8,7 +8,7 @@ import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../helpers/program";
 import { assertReady, clients, eventually, expectedReadiness, namespaceExists, namespaceOverrides, readiness, testNamespaces } from "../helpers/cluster";
-import { changes, destroyIfDeployed, engineCreates, summarized, generatedStack, packConfig, progress, recordSteps, withPolicy, writeStackConfig } from "./helpers/stacks";
+import { STATE_DIR, changes, destroyIfDeployed, engineCreates, summarized, generatedStack, packConfig, progress, recordSteps, withPolicy, writeStackConfig } from "./helpers/stacks";
 import { CONTEXT, KUBECONFIG } from "../helpers/cluster";
 import { liveCheck } from "../../policy/live-check";
 import { PackConfig } from "../../policy/rules";
@@ -20,7 +20,6 @@ import { ROOT } from "../../scripts/lib/stack-files";
 const STACK = "integration";
 const NAMESPACES = testNamespaces("it");
 const OVERRIDES = namespaceOverrides("it");
-const STATE_DIR = (process.env.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "");
 
 /** Everything the engine printed during preview and up, scanned for the password afterwards. */
 let engineOutput = "";

@@ -42,9 +42,11 @@ function attempt() {
 attempt();
 `;
 
+let image: string | undefined;
 function probeImage(): string {
+    if (image) return image;
     const list = execFileSync("bash", [path.join(ROOT, "scripts", "images.sh"), "list"], { encoding: "utf8" });
-    const image = list.split("\n").find((i) => i.includes("/order-service:"));
+    image = list.split("\n").find((i) => i.includes("/order-service:"));
     if (!image) throw new Error("scripts/images.sh lists no order-service image");
     return image;
 }

@@ -4,6 +4,7 @@
  * so a test fails with Redis's own error instead of hanging.
  */
 import Redis from "ioredis";
+import { sleep } from "../../helpers/wait";
 import { resolveInCluster } from "./deployment";
 
 const IN_CLUSTER = /\.svc\.cluster\.local$/;
@@ -35,7 +36,7 @@ export async function retrying<T>(f: () => Promise<T>, timeoutMs = 60_000): Prom
             return await f();
         } catch (e) {
             if (Date.now() > end) throw e;
-            await new Promise((r) => setTimeout(r, 1000));
+            await sleep(1000);
         }
     }
 }

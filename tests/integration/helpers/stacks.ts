@@ -16,6 +16,8 @@ import { PROJECT } from "../../../config";
 import { ROOT } from "../../../scripts/lib/stack-files";
 
 export const POLICY_DIR = path.join(ROOT, "policy");
+/** The local file backend's directory (scripts/toolchain sets PULUMI_BACKEND_URL=file://...). */
+export const STATE_DIR = (process.env.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "").replace(/\?.*$/, "");
 
 function stackFile(name: string): string {
     return path.join(ROOT, `Pulumi.${name}.yaml`);
@@ -45,7 +47,6 @@ function alive(pid: number): boolean {
     }
 }
 
-const STATE_DIR = (process.env.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "").replace(/\?.*$/, "");
 
 /** Selects (or creates) stack `name` whose config is `base`'s plus `overrides` (short keys). */
 export async function generatedStack(name: string, base: string, overrides: Record<string, unknown>, dir = ROOT): Promise<Stack> {
