@@ -19,6 +19,23 @@
 CLUSTER_ADDONS_DIR="${SCRIPT_DIR}/cluster/addons"
 ADDONS=()
 
+# addon_image PART: the local image whose name has /PART: (scripts/images.sh list).
+addon_image() { bash "${ROOT}/scripts/images.sh" list | grep "/$1:"; }
+# addon_apply MANIFEST SED_EXPR...: the add-on's manifest, its @PLACEHOLDERS@ filled, applied.
+addon_apply() {
+  local manifest="$1" expr args=()
+  shift
+  for expr in "$@"; do args+=(-e "${expr}"); done
+  sed "${args[@]}" "${manifest}" | kc apply -f - >/dev/null
+}
+# addon_wait NAMESPACE DEPLOYMENT WHAT: wait for the rollout, or stop up naming what to look at.
+addon_wait() {
+  local timeout="${CLUSTER_START_TIMEOUT:-180}"
+  if ! kc -n "$1" rollout status "deployment/$2" --timeout="${timeout}s" >/dev/null 2>&1; then
+    fail "$2" "$3 did not become ready within ${timeout}s; see: kubectl -n $1 describe pod; kubectl -n $1 logs deploy/$2"
+  fi
+}
+
 # addons_load: source every add-on file in name order; ADDONS= their names.
 addons_load() {
   local f

@@ -7,16 +7,14 @@ STORAGE_DIR="${STATE}/local-path"
 
 addon_10_storage_up() {
   local image provisioner
-  image="$(bash "${ROOT}/scripts/images.sh" list | grep '/local-path-provisioner:')"
+  image="$(addon_image local-path-provisioner)"
   mkdir -p "${STORAGE_DIR}"
   provisioner="$(kc get storageclass standard -o jsonpath='{.provisioner}' 2>/dev/null || true)"
   if [[ -n "${provisioner}" && "${provisioner}" != rancher.io/local-path ]]; then
     # a StorageClass's provisioner cannot be changed in place
     kc delete storageclass standard >/dev/null
   fi
-  sed -e "s#@IMAGE@#${image}#g" -e "s#@STORAGE_DIR@#${STORAGE_DIR}#g" "${STORAGE_MANIFEST}" | kc apply -f - >/dev/null
-  if ! kc -n local-path-storage rollout status deployment/local-path-provisioner --timeout="${CLUSTER_START_TIMEOUT:-180}s" >/dev/null 2>&1; then
-    fail local-path-provisioner "the storage provisioner did not become ready within ${CLUSTER_START_TIMEOUT:-180}s; see: kubectl -n local-path-storage describe pod; kubectl -n local-path-storage logs deploy/local-path-provisioner"
-  fi
+  addon_apply "${STORAGE_MANIFEST}" "s#@IMAGE@#${image}#g" "s#@STORAGE_DIR@#${STORAGE_DIR}#g"
+  addon_wait local-path-storage local-path-provisioner "the storage provisioner"
   say "StorageClass standard (default): local-path-provisioner ${image##*:}, volumes under ${REL_STATE}/local-path"
 }
