@@ -7,15 +7,12 @@ INGRESS_PORT="${CLUSTER_INGRESS_PORT:-80}"
 addon_30_ingress_up() {
   local image
   [[ "${INGRESS_PORT}" =~ ^[0-9]+$ && ${INGRESS_PORT} -ge 1 && ${INGRESS_PORT} -le 65535 ]] \
-    || die "CLUSTER_INGRESS_PORT=${INGRESS_PORT}: use a TCP port number (1-65535)"
+    || fail traefik "CLUSTER_INGRESS_PORT=${INGRESS_PORT}: use a TCP port number (1-65535)"
   if ss -Hltn "( sport = :${INGRESS_PORT} )" 2>/dev/null | grep -qE "(${NODE_GATEWAY}|0\.0\.0\.0|\*|\[::\]):${INGRESS_PORT}\b"; then
-    die "port ${INGRESS_PORT} is taken on ${NODE_GATEWAY} ($(ss -Hltnp "( sport = :${INGRESS_PORT} )" 2>/dev/null | head -n 1)); stop that program or set CLUSTER_INGRESS_PORT to a free port"
+    fail traefik "port ${INGRESS_PORT} is taken on ${NODE_GATEWAY} ($(ss -Hltnp "( sport = :${INGRESS_PORT} )" 2>/dev/null | head -n 1)); stop that program or set CLUSTER_INGRESS_PORT to a free port"
   fi
-  image="$(bash "${ROOT}/scripts/images.sh" list | grep '/traefik:')"
-  sed -e "s#@IMAGE@#${image}#g" -e "s#@NODE_IP@#${NODE_GATEWAY}#g" -e "s#@HOST_PORT@#${INGRESS_PORT}#g" "${INGRESS_MANIFEST}" \
-    | kc apply -f - >/dev/null
-  if ! kc -n ingress-traefik rollout status deployment/traefik --timeout="${CLUSTER_START_TIMEOUT:-180}s" >/dev/null 2>&1; then
-    fail traefik "the ingress controller did not become ready within ${CLUSTER_START_TIMEOUT:-180}s; see: kubectl -n ingress-traefik describe pod; kubectl -n ingress-traefik logs deploy/traefik"
-  fi
+  image="$(addon_image traefik)"
+  addon_apply "${INGRESS_MANIFEST}" "s#@IMAGE@#${image}#g" "s#@NODE_IP@#${NODE_GATEWAY}#g" "s#@HOST_PORT@#${INGRESS_PORT}#g"
+  addon_wait ingress-traefik traefik "the ingress controller"
   say "IngressClass traefik: Traefik ${image##*:} at http://${NODE_GATEWAY}:${INGRESS_PORT}/ (with the Ingress's Host header)"
 }
