@@ -9,11 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { GuestbookConfig, parseGuestbook } from "./config/guestbook";
 import { PlatformConfig, parsePlatform } from "./config/platform";
 import { PROJECT, Reader, RedisSizing } from "./config/reader";
+import { SentinelConfig, WriteSafety, parseSentinel } from "./config/sentinel";
 
 export { AUTO_MAXMEMORY_SHARE, PROJECT } from "./config/reader";
 export type { RedisSizing, Resources } from "./config/reader";
 export type { OrderServiceConfig, PlatformConfig } from "./config/platform";
 export type { GuestbookConfig, GuestbookFrontendConfig } from "./config/guestbook";
+export type { SentinelConfig, WriteSafety } from "./config/sentinel";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -53,6 +55,8 @@ export interface StackConfig {
         readonly pvcRetention: "Delete" | "Retain";
         readonly passwordLength: number;
         readonly redis: RedisSizing;
+        readonly sentinel: SentinelConfig;
+        readonly writeSafety: WriteSafety;
     };
     readonly platform: PlatformConfig;
     readonly guestbook: GuestbookConfig;
@@ -125,6 +129,7 @@ export function parseConfig(raw: (key: string) => string | undefined): StackConf
         pvcRetention: r.oneOf("replicatedPvcRetention", RETENTION),
         passwordLength: r.int("replicatedPasswordLength", 16, 128),
         redis: r.redis("replicated", "replicatedMaxmemory", "replicatedMaxmemoryPolicy"),
+        ...parseSentinel(r, replicas),
     };
 
     const platform = parsePlatform(r, namespaces);

@@ -28,7 +28,12 @@ const platform = new Platform("platform", {
     ...cfg.platform,
     environment: env,
     cache: { host: cache.host, port: cache.port, clientLabels: cache.clientLabels },
-    orderRedis: { host: redis.writeHost, readHost: redis.readHost, port: redis.port, password: redis.password, clientLabels: redis.clientLabels },
+    orderRedis: {
+        host: redis.writeHost, readHost: redis.readHost, port: redis.port, password: redis.password, clientLabels: redis.clientLabels,
+        sentinel: cfg.replicated.sentinel.enabled
+            ? { host: redis.sentinelHost as pulumi.Output<string>, port: redis.sentinelPort as pulumi.Output<number>, masterSet: redis.masterSet as pulumi.Output<string> }
+            : undefined,
+    },
 }, opts);
 
 const guestbook = cfg.guestbook.enabled ? new Guestbook("guestbook", { ...cfg.guestbook, environment: env }, opts) : undefined;
@@ -42,6 +47,10 @@ export const redisPort = redis.port;
 export const redisNamespace = redis.namespace;
 export const redisSecretName = redis.secretName;
 export const redisSecretKey = redis.secretKey;
+/** Sentinel mode: where Sentinel-aware clients ask for the master (undefined without Sentinel). */
+export const redisSentinelHost = redis.sentinelHost;
+export const redisSentinelPort = redis.sentinelPort;
+export const redisMasterSet = redis.masterSet;
 export const platformNamespace = platform.namespace;
 export const gatewayHost = platform.gatewayHost;
 export const gatewayPort = platform.gatewayPort;

@@ -10,7 +10,8 @@
 #   localhost/redis-platform/http-echo:1.0.0                github.com/hashicorp/http-echo v1.0.0, static, uid 65532
 #   localhost/redis-platform/order-service:0.1.0            services/order-service on Node.js 20, uid 65532
 #   localhost/redis-platform/guestbook-frontend:0.1.0       services/guestbook-frontend, the same way
-#                                                           (both: scripts/images/node-service.sh)
+#   localhost/redis-platform/redis-role-labeler:0.1.0       services/redis-role-labeler, the same way
+#                                                           (all three: scripts/images/node-service.sh)
 #   localhost/redis-platform/local-path-provisioner:<version>
 #   localhost/redis-platform/traefik:<version>              the cluster's add-ons (versions in scripts/cluster/
 #                                                           versions.sh), binaries built from Go modules
@@ -138,7 +139,7 @@ build_echo() {
 
 busybox_links() { # ROOT: sh, grep and a few tools for probes and debugging
   local a
-  for a in sh ash grep cat ls ps echo sleep env id wc head tail nc ping nslookup vi mkdir rm; do
+  for a in sh ash grep cat ls ps echo sleep env id wc head tail nc ping nslookup vi mkdir rm date timeout sha1sum cut; do
     ln -sf busybox "$1/bin/${a}"
   done
 }

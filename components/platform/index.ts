@@ -26,6 +26,12 @@ export interface RedisEndpoint {
     readonly clientLabels: Record<string, string>;
 }
 
+export interface SentinelEndpoint {
+    readonly host: pulumi.Input<string>;
+    readonly port: pulumi.Input<number>;
+    readonly masterSet: pulumi.Input<string>;
+}
+
 export interface PlatformArgs {
     /** Namespace created for the platform (seed: ecommerce). */
     readonly namespace: string;
@@ -46,7 +52,12 @@ export interface PlatformArgs {
     readonly ingress: StackConfig["platform"]["ingress"];
     readonly hpa: StackConfig["platform"]["hpa"];
     /** The replicated Redis the order service (and the gateway) use: write and read hosts and its password. */
-    readonly orderRedis: RedisEndpoint & { readonly readHost: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+    readonly orderRedis: RedisEndpoint & {
+        readonly readHost: pulumi.Input<string>;
+        readonly password: pulumi.Input<string>;
+        /** Its Sentinels, in Sentinel mode: clients then find the master through them. */
+        readonly sentinel?: SentinelEndpoint;
+    };
     /** The cache tier user-service and product-service use. */
     readonly cache: RedisEndpoint;
 }
@@ -128,6 +139,7 @@ export class Platform extends pulumi.ComponentResource {
             { name: "REDIS_HOST", value: args.orderRedis.host as pulumi.Input<string> },
             { name: "REDIS_PORT", value: pulumi.output(args.orderRedis.port).apply(String) },
             redisPassword,
+            ...sentinelEnv(args.orderRedis.sentinel),
         ];
         const orderOpts = { replicas: args.serviceReplicas, client: args.orderRedis.clientLabels };
         const orders = args.order.kind === "echo"
@@ -147,6 +159,7 @@ export class Platform extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
+        const sentinel = args.orderRedis.sentinel;
         const conf = gatewayConf(ROUTES);
         const gatewayConfig = new k8s.core.v1.ConfigMap(`${name}-gateway-config`, {
             metadata: { name: "api-gateway-config", namespace, labels: gatewayLabels.all },
@@ -155,6 +168,7 @@ export class Platform extends pulumi.ComponentResource {
                 redisMaster: args.orderRedis.host,
                 redisSlave: args.orderRedis.readHost,
                 redisPort: pulumi.output(args.orderRedis.port).apply(String),
+                ...(sentinel ? { redisSentinelHost: sentinel.host, redisSentinelPort: pulumi.output(sentinel.port).apply(String), redisSentinelMasterSet: sentinel.masterSet } : {}),
             },
         }, { parent: this });
         const fromConfig = (envName: string, key: string): Env => ({ name: envName, valueFrom: { configMapKeyRef: { name: gatewayConfig.metadata.name, key } } });
@@ -170,7 +184,9 @@ export class Platform extends pulumi.ComponentResource {
                 name: "gateway",
                 image: args.gatewayImage,
                 ports: [{ name: "http", containerPort: GATEWAY_PORT, protocol: "TCP" }],
-                env: [fromConfig("REDIS_HOST_MASTER", "redisMaster"), fromConfig("REDIS_HOST_SLAVE", "redisSlave"), fromConfig("REDIS_PORT", "redisPort"), redisPassword],
+                env: [fromConfig("REDIS_HOST_MASTER", "redisMaster"), fromConfig("REDIS_HOST_SLAVE", "redisSlave"), fromConfig("REDIS_PORT", "redisPort"), redisPassword,
+                    ...(sentinel ? [fromConfig("REDIS_SENTINEL_HOST", "redisSentinelHost"), fromConfig("REDIS_SENTINEL_PORT", "redisSentinelPort"),
+                        fromConfig("REDIS_SENTINEL_MASTER_SET", "redisSentinelMasterSet")] : [])],
                 resources: resourceRequirements(args.resources),
                 ...probes(GATEWAY_PORT, "/health"),
                 volumeMounts: [
@@ -223,4 +239,13 @@ export class Platform extends pulumi.ComponentResource {
         this.gatewayPort = pulumi.output(80);
         this.registerOutputs({ namespace: this.namespace, gatewayHost: this.gatewayHost, gatewayPort: this.gatewayPort, ingressHost: this.ingressHost });
     }
+}
+
+/** The Sentinel variables of a Sentinel-aware client (the order service); none without Sentinel. */
+function sentinelEnv(sentinel: SentinelEndpoint | undefined): Env[] {
+    return sentinel ? [
+        { name: "REDIS_SENTINEL_HOST", value: sentinel.host },
+        { name: "REDIS_SENTINEL_PORT", value: pulumi.output(sentinel.port).apply(String) },
+        { name: "REDIS_SENTINEL_MASTER_SET", value: sentinel.masterSet },
+    ] : [];
 }

@@ -1,16 +1,18 @@
 /**
- * ReplicatedRedis (seed 001): one master and N read replicas as StatefulSets with a claim per pod,
- * a generated password kept in a Secret, a headless Service for stable pod DNS names, and
- * separate write (master) and read (replicas) Services.
+ * ReplicatedRedis (seed 001): a master and N read replicas with a claim per pod, a generated
+ * password kept in a Secret, a headless Service for stable pod DNS names, and separate write
+ * (master) and read (replicas) Services. Two modes: the seed's master and replica StatefulSets
+ * (./seed.ts), or Sentinel mode with automatic failover (./sentinel.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RedisSizing } from "../../config";
+import type { RedisSizing, SentinelConfig, WriteSafety } from "../../config";
 import { Labels, labelsFor } from "../shared/labels";
 import { allowIngress, isolatedNamespace, peer } from "../shared/network";
-import { REDIS_PORT, REDIS_RUN_AS, authConf, checksum, redisConf, redisContainer } from "../shared/redis";
-import { OWNED_WORKLOAD, disruptionBudget, podTemplate, service } from "../shared/workload";
+import { REDIS_PORT, authConf } from "../shared/redis";
+import { SENTINEL_PORT, sentinelAuthConf, sentinelTopology } from "./sentinel";
+import { seedTopology } from "./seed";
 
 export interface ReplicatedRedisArgs {
     /** Namespace created for the cluster (seed: redis). */
@@ -31,8 +33,12 @@ export interface ReplicatedRedisArgs {
     readonly passwordLength: number;
     /** Requests/limits, maxmemory and policy (default noeviction: this is a store, not a cache). */
     readonly redis: RedisSizing;
-    /** Namespaces whose pods carrying `clientLabels` may connect on 6379. */
+    /** Namespaces whose pods carrying `clientLabels` may connect on 6379 (and 26379 in Sentinel mode). */
     readonly clientNamespaces?: readonly string[];
+    /** Sentinel mode (one node set, Sentinels, role labeler) or the seed's master and replica sets. */
+    readonly sentinel: SentinelConfig;
+    /** min-replicas-to-write / min-replicas-max-lag of every Redis of the set. */
+    readonly writeSafety: WriteSafety;
 }
 
 const PASSWORD_KEY = "password";
@@ -50,6 +56,10 @@ export class ReplicatedRedis extends pulumi.ComponentResource {
     /** The password, a Pulumi secret: for copying into a client namespace's own Secret, never for export. */
     public readonly password: pulumi.Output<string>;
     public readonly clientLabels: Record<string, string>;
+    /** Sentinel mode: the Sentinel Service's DNS name, its port and the master set name; undefined otherwise. */
+    public readonly sentinelHost: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    public readonly sentinelPort: pulumi.Output<number | undefined> = pulumi.output(undefined);
+    public readonly masterSet: pulumi.Output<string | undefined> = pulumi.output(undefined);
 
     constructor(name: string, args: ReplicatedRedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-platform:redis:ReplicatedRedis", name, {}, opts);
@@ -68,73 +78,32 @@ export class ReplicatedRedis extends pulumi.ComponentResource {
         const secret = new k8s.core.v1.Secret(`${name}-secret`, {
             metadata: { name: "redis-secret", namespace, labels: master.all },
             type: "Opaque",
-            stringData: { [PASSWORD_KEY]: password.result, "auth.conf": password.result.apply(authConf) },
+            stringData: {
+                [PASSWORD_KEY]: password.result,
+                "auth.conf": password.result.apply(authConf),
+                ...(args.sentinel.enabled ? { "sentinel-auth.conf": password.result.apply((p) => sentinelAuthConf(p, args.sentinel.masterSet)) } : {}),
+            },
         }, { parent: this });
 
         const headlessName = "redis-headless";
-        const masterHost = `redis-master-0.${headlessName}.${args.namespace}.svc.cluster.local`;
-        const confs = {
-            "master.conf": redisConf({ sizing: args.redis, persistence: args.persistence, includeAuth: true }),
-            "replica.conf": redisConf({ sizing: args.redis, persistence: args.persistence, includeAuth: true, replicaOf: { host: masterHost, port: REDIS_PORT } }),
-        };
-        const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: "redis", namespace, labels: master.all },
-            data: confs,
-        }, { parent: this });
-
-        const auth = { volume: "auth", secretName: "redis-secret", passwordKey: PASSWORD_KEY };
-        const containersFor = (confFile: keyof typeof confs) =>
-            [redisContainer({ image: args.image, sizing: args.redis, confFile, configVolume: "config", dataVolume: "data", auth, replica: confFile === "replica.conf" })];
-        // The headless Service gives each pod a stable DNS name (redis-master-0.redis-headless...).
-        const headless = service(this, `${name}-headless`, namespace, master, containersFor("master.conf"), {
-            // Replicas resolve redis-master-0 through it while the master is still starting.
-            name: headlessName, portName: "redis", headless: true, selector: instanceSelector, publishNotReadyAddresses: true,
-        });
-
-        const statefulSet = (stsName: string, labels: Labels, replicas: number, confFile: keyof typeof confs) => {
-            const containers = containersFor(confFile);
-            const template = podTemplate({
-                labels,
-                containers,
-                runAs: REDIS_RUN_AS,
-                spreadOverNodes: true,
-                annotations: { "checksum/config": checksum(confs[confFile]) },
-                volumes: [
-                    { name: "config", configMap: { name: configMap.metadata.name, items: [{ key: confFile, path: confFile }] } },
-                    { name: "auth", secret: { secretName: secret.metadata.name, items: [{ key: "auth.conf", path: "auth.conf" }], defaultMode: 0o440 } },
-                    ...(args.persistence ? [] : [{ name: "data", emptyDir: {} }]),
-                ],
+        const clients = peer(this.clientLabels, [args.namespace, ...(args.clientNamespaces ?? [])]);
+        const claims = { storageClass: args.storageClass, storageSize: args.storageSize, pvcRetention: args.pvcRetention };
+        let write: k8s.core.v1.Service, read: k8s.core.v1.Service;
+        if (args.sentinel.enabled) {
+            const t = sentinelTopology(this, {
+                name, namespace, environment: args.environment, image: args.image, replicas: args.replicas, redis: args.redis,
+                persistence: args.persistence, claims, sentinel: args.sentinel, writeSafety: args.writeSafety,
+                secret: { name: secret.metadata.name, passwordKey: PASSWORD_KEY }, clients, headless: headlessName,
             });
-            const sts = new k8s.apps.v1.StatefulSet(`${name}-${stsName}`, {
-                metadata: { name: stsName, namespace, labels: labels.all, annotations: OWNED_WORKLOAD },
-                spec: {
-                    serviceName: headlessName,
-                    replicas,
-                    selector: { matchLabels: labels.selector },
-                    updateStrategy: { type: "RollingUpdate" },
-                    template,
-                    ...(args.persistence ? {
-                        volumeClaimTemplates: [{
-                            metadata: { name: "data", labels: labels.all },
-                            spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: args.storageSize } } },
-                        }],
-                        // Scaling down keeps a claim, so scaling back up resyncs from local data.
-                        persistentVolumeClaimRetentionPolicy: { whenDeleted: args.pvcRetention, whenScaled: "Retain" },
-                    } : {}),
-                },
-            }, { parent: this, dependsOn: [headless] });
-            return { sts, containers };
-        };
-
-        const m = statefulSet("redis-master", master, 1, "master.conf");
-        const write = service(this, `${name}-write`, namespace, master, m.containers, { name: "redis-master", portName: "redis" });
-        let read = write;
-        if (args.replicas > 0) {
-            const r = statefulSet("redis-replica", replica, args.replicas, "replica.conf");
-            read = service(this, `${name}-read`, namespace, replica, r.containers, { name: "redis-replica", portName: "redis" });
-            if (args.replicas > 1) {
-                disruptionBudget(this, `${name}-replica-pdb`, "redis-replica", namespace, replica);
-            }
+            ({ write, read } = t);
+            this.sentinelHost = pulumi.interpolate`${t.sentinelService.metadata.name}.${namespace}.svc.cluster.local`;
+            this.sentinelPort = pulumi.output(SENTINEL_PORT);
+            this.masterSet = pulumi.output(args.sentinel.masterSet);
+        } else {
+            ({ write, read } = seedTopology(this, {
+                ...args, name, namespace, configuredNamespace: args.namespace, master, replica, instanceSelector,
+                headless: headlessName, claims, secretName: secret.metadata.name, passwordKey: PASSWORD_KEY,
+            }));
         }
 
         // Replicas reach the master; clients (labelled) reach both. Nothing else reaches 6379.
@@ -144,7 +113,7 @@ export class ReplicatedRedis extends pulumi.ComponentResource {
             labels: master,
             podSelector: instanceSelector,
             port: REDIS_PORT,
-            from: [peer(instanceSelector), peer(this.clientLabels, [args.namespace, ...(args.clientNamespaces ?? [])])],
+            from: [peer(instanceSelector), clients],
         });
 
         this.namespace = namespace;
@@ -156,6 +125,7 @@ export class ReplicatedRedis extends pulumi.ComponentResource {
         this.registerOutputs({
             writeHost: this.writeHost, readHost: this.readHost, port: this.port,
             namespace: this.namespace, secretName: this.secretName, secretKey: this.secretKey,
+            sentinelHost: this.sentinelHost, sentinelPort: this.sentinelPort, masterSet: this.masterSet,
         });
     }
 }

@@ -24,6 +24,8 @@ export interface RedisConfOptions {
     readonly replicaOf?: { readonly host: string; readonly port: number };
     /** A file (from a Secret) holding requirepass/masterauth, so the password is in no ConfigMap or argv. */
     readonly includeAuth?: boolean;
+    /** min-replicas-to-write / min-replicas-max-lag: a master refuses writes no replica would receive. */
+    readonly writeSafety?: { readonly minReplicasToWrite: number; readonly minReplicasMaxLagSeconds: number };
 }
 
 export function redisConf(o: RedisConfOptions): string {
@@ -41,7 +43,12 @@ export function redisConf(o: RedisConfOptions): string {
         ...(o.persistence
             ? ["appendonly yes", "appendfsync everysec"]
             : ['save ""', "appendonly no"]),
-        ...(o.replicaOf ? [`replicaof ${o.replicaOf.host} ${o.replicaOf.port}`, "replica-read-only yes"] : []),
+        ...(o.replicaOf ? [`replicaof ${o.replicaOf.host} ${o.replicaOf.port}`] : []),
+        ...(o.replicaOf || o.writeSafety ? ["replica-read-only yes"] : []),
+        ...(o.writeSafety && o.writeSafety.minReplicasToWrite > 0
+            ? ["# Applies while this instance is master: it refuses writes while fewer replicas are connected and current.",
+                `min-replicas-to-write ${o.writeSafety.minReplicasToWrite}`, `min-replicas-max-lag ${o.writeSafety.minReplicasMaxLagSeconds}`]
+            : []),
         ...(o.includeAuth ? [`include ${AUTH_FILE}`] : []),
     ];
     return lines.join("\n") + "\n";

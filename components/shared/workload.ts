@@ -23,6 +23,10 @@ export interface PodArgs {
     readonly annotations?: Record<string, pulumi.Input<string>>;
     /** Spread replicas over nodes (preferred, so a one-node cluster still schedules them). */
     readonly spreadOverNodes?: boolean;
+    /** The one pod kind that talks to the API: its own ServiceAccount, and only then a mounted token. */
+    readonly serviceAccountName?: pulumi.Input<string>;
+    /** Seconds a stopping pod gets (its preStop hook included); the Kubernetes default (30) when unset. */
+    readonly terminationGracePeriodSeconds?: number;
 }
 
 export function podTemplate(args: PodArgs): k8s.types.input.core.v1.PodTemplateSpec {
@@ -30,7 +34,10 @@ export function podTemplate(args: PodArgs): k8s.types.input.core.v1.PodTemplateS
     return {
         metadata: { labels: args.labels.all, ...(args.annotations ? { annotations: args.annotations } : {}) },
         spec: {
-            automountServiceAccountToken: false,
+            ...(args.serviceAccountName
+                ? { serviceAccountName: args.serviceAccountName, automountServiceAccountToken: true }
+                : { automountServiceAccountToken: false }),
+            ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
             enableServiceLinks: false,
             securityContext: podSecurityContext(args.runAs, restricted),
             ...(args.spreadOverNodes ? { affinity: preferredAntiAffinity(args.labels.selector) } : {}),
@@ -64,6 +71,7 @@ export interface ServiceArgs {
     readonly selector?: Record<string, string>;
     /** Publish DNS records of pods before they are Ready (a StatefulSet's peers must find each other). */
     readonly publishNotReadyAddresses?: boolean;
+    readonly annotations?: Record<string, string>;
 }
 
 /** The container port named `portName`; throws when no container exposes it. */
@@ -81,7 +89,7 @@ export function service(parent: pulumi.Resource, resourceName: string, namespace
     labels: Labels, containers: Container[], args: ServiceArgs): k8s.core.v1.Service {
     const target = containerPort(containers, args.portName, `Service ${args.name}`);
     return new k8s.core.v1.Service(resourceName, {
-        metadata: { name: args.name, namespace, labels: labels.all },
+        metadata: { name: args.name, namespace, labels: labels.all, ...(args.annotations ? { annotations: args.annotations } : {}) },
         spec: {
             ...(args.headless ? { clusterIP: "None" } : { type: args.type ?? "ClusterIP" }),
             ...(args.publishNotReadyAddresses ? { publishNotReadyAddresses: true } : {}),

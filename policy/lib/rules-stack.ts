@@ -122,9 +122,16 @@ export const redisNetworkAccess: StackRule = {
     },
 };
 
+/**
+ * A Service's selector, less the keys its `redis-platform/runtime-selector-keys` annotation names:
+ * labels a controller sets on pods at run time (Sentinel mode's role labeler), which no pod
+ * template carries. The rest of the selector must still match a workload.
+ */
 const serviceSelector = (s: K8sObject): Record<string, string> | undefined => {
-    const sel = s.spec?.selector as Record<string, string> | undefined;
-    return sel && Object.keys(sel).length > 0 ? sel : undefined;
+    const sel = { ...(s.spec?.selector as Record<string, string> | undefined) };
+    const runtime = (s.metadata?.annotations?.["redis-platform/runtime-selector-keys"] ?? "").split(",").map((k) => k.trim());
+    for (const key of runtime) delete sel[key];
+    return Object.keys(sel).length > 0 ? sel : undefined;
 };
 
 export const serviceSelectsWorkload: StackRule = {

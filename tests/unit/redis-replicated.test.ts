@@ -3,11 +3,11 @@ import { ProgramRun, T, container, find, ofType, runProgram } from "../helpers/p
 
 const NS = "redis";
 
-describe("ReplicatedRedis (seed 001)", () => {
+describe("ReplicatedRedis (seed 001; prod with Sentinel off)", () => {
     let dev: ProgramRun;
     let prod: ProgramRun;
     before(async () => {
-        [dev, prod] = await Promise.all([runProgram("dev"), runProgram("prod")]);
+        [dev, prod] = await Promise.all([runProgram("dev"), runProgram("prod", { replicatedSentinel: false })]);
     });
     const sts = (run: ProgramRun, name: string) => find(run, T.StatefulSet, name, NS);
     const conf = (run: ProgramRun, key: string): string => find(run, T.ConfigMap, "redis", NS).inputs.data[key];
@@ -102,14 +102,14 @@ describe("ReplicatedRedis (seed 001)", () => {
     });
 
     it("with 0 replicas runs the master alone and reads from it", async () => {
-        const alone = await runProgram("dev", { replicatedReplicas: 0 });
+        const alone = await runProgram("dev", { replicatedReplicas: 0, replicatedMinReplicasToWrite: 0 });
         assert.deepEqual(ofType(alone, T.StatefulSet).filter((r) => r.inputs.metadata.namespace === NS).map((r) => r.inputs.metadata.name), ["redis-master"]);
         assert.equal(alone.outputs.redisReadHost, "redis-master.redis.svc.cluster.local");
         assert.equal(ofType(alone, T.PDB).filter((r) => r.inputs.metadata.namespace === NS).length, 0);
     });
 
     it("without persistence (allowed only with 0 replicas) uses an emptyDir and no claims", async () => {
-        const run = await runProgram("dev", { replicatedReplicas: 0, replicatedPersistence: false });
+        const run = await runProgram("dev", { replicatedReplicas: 0, replicatedPersistence: false, replicatedMinReplicasToWrite: 0 });
         const master = find(run, T.StatefulSet, "redis-master", NS);
         assert.equal(master.inputs.spec.volumeClaimTemplates, undefined);
         assert.deepEqual(master.inputs.spec.template.spec.volumes.find((v: any) => v.name === "data"), { name: "data", emptyDir: {} });

@@ -68,7 +68,8 @@ for (const stack of ["dev", "prod"]) {
 
         it("hardens every pod and container (no stack exempts one)", () => {
             for (const [r, spec] of podSpecs(run)) {
-                assert.equal(spec.automountServiceAccountToken, false, r.name);
+                // The one pod that talks to the API (Sentinel mode's role labeler) has its own account.
+                assert.equal(spec.automountServiceAccountToken, spec.serviceAccountName === "redis-role-labeler", r.name);
                 assert.deepEqual(spec.securityContext.seccompProfile, { type: "RuntimeDefault" }, r.name);
                 for (const c of spec.containers) {
                     assert.equal(spec.securityContext.runAsNonRoot, true, r.name);
@@ -91,7 +92,9 @@ for (const stack of ["dev", "prod"]) {
         it("has every Service select a workload's pods, and a budget for every workload with more than one replica", () => {
             const templates = podSpecs(run).map(([r]) => r.inputs.spec.template.metadata.labels);
             for (const svc of run.resources.filter((r) => r.type === T.Service)) {
-                const sel = Object.entries(svc.inputs.spec.selector as Record<string, string>);
+                // Less the keys a controller sets on pods at run time (Sentinel mode's role label).
+                const runtime: string[] = (svc.inputs.metadata.annotations?.["redis-platform/runtime-selector-keys"] ?? "").split(",");
+                const sel = Object.entries(svc.inputs.spec.selector as Record<string, string>).filter(([k]) => !runtime.includes(k));
                 assert.ok(templates.some((labels) => sel.every(([k, v]) => labels[k] === v)), `${svc.inputs.metadata.name} selects nothing`);
             }
             const pdbs = run.resources.filter((r) => r.type === T.PDB);
@@ -136,6 +139,9 @@ describe("the stack's provider and exports", () => {
             redisNamespace: "redis",
             redisSecretName: "redis-secret",
             redisSecretKey: "password",
+            redisSentinelHost: undefined,
+            redisSentinelPort: undefined,
+            redisMasterSet: undefined,
             platformNamespace: "ecommerce",
             gatewayHost: "api-gateway.ecommerce.svc.cluster.local",
             gatewayPort: 80,
@@ -143,6 +149,14 @@ describe("the stack's provider and exports", () => {
             guestbookFrontendHost: "frontend.guestbook.svc.cluster.local",
             guestbookFrontendPort: 80,
         });
+    });
+
+    it("exports where Sentinel-aware clients ask for the master in Sentinel mode (prod)", async () => {
+        const prod = await runProgram("prod");
+        assert.equal(prod.outputs.redisSentinelHost, "redis-sentinel.redis.svc.cluster.local");
+        assert.equal(prod.outputs.redisSentinelPort, 26379);
+        assert.equal(prod.outputs.redisMasterSet, "mymaster");
+        assert.equal(prod.outputs.redisWriteHost, "redis-master.redis.svc.cluster.local");
     });
 
     it("stops on bad config before registering any resource", async () => {

@@ -48,7 +48,7 @@ describe("order service wiring (Pulumi mocks)", () => {
     });
 
     it("reads from the master's Service when the replicated Redis has no replicas", async () => {
-        const run = await runProgram("dev", { replicatedReplicas: 0 });
+        const run = await runProgram("dev", { replicatedReplicas: 0, replicatedMinReplicasToWrite: 0 });
         const env = container(orders(run)).env as { name: string; value?: string }[];
         assert.equal(env.find((e) => e.name === "REDIS_READ_HOST")?.value, "redis-master.redis.svc.cluster.local");
         assert.equal(run.outputs.redisReadHost, "redis-master.redis.svc.cluster.local");
