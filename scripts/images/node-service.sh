@@ -36,6 +36,7 @@ node_service() {
 }
 node_service order-service "" "REDIS_HOST is not set"
 node_service guestbook-frontend "GET_HOSTS_FROM=nowhere" "is not dns or env"
+node_service redis-role-labeler "" "SENTINEL_HOST is not set"
 
 # node_deps SRC: "<path under node_modules> <version>" of every runtime dependency, resolved the way
 # Node resolves them from the service (nearest node_modules first), sorted.
