@@ -23,7 +23,8 @@ export const ROLE_LABEL = "redis-platform/role";
 export const RUNTIME_SELECTOR_KEYS = "redis-platform/runtime-selector-keys";
 const SCRIPTS = ["lib.sh", "node-start.sh", "node-prestop.sh", "sentinel-start.sh"] as const;
 const SENTINEL_RESOURCES = { cpuRequest: "20m", cpuLimit: "100m", memoryRequest: "16Mi", memoryLimit: "64Mi" };
-const LABELER_RESOURCES = { cpuRequest: "10m", cpuLimit: "100m", memoryRequest: "48Mi", memoryLimit: "128Mi" };
+// Node loads the Kubernetes client for some seconds at start: a limit below 250m makes that 30 s.
+const LABELER_RESOURCES = { cpuRequest: "10m", cpuLimit: "250m", memoryRequest: "48Mi", memoryLimit: "128Mi" };
 
 type Env = k8s.types.input.core.v1.EnvVar;
 
@@ -206,7 +207,8 @@ function roleLabeler(parent: pulumi.Resource, a: SentinelTopologyArgs, labels: L
             ],
             resources: { requests: { cpu: LABELER_RESOURCES.cpuRequest, memory: LABELER_RESOURCES.memoryRequest }, limits: { cpu: LABELER_RESOURCES.cpuLimit, memory: LABELER_RESOURCES.memoryLimit } },
             readinessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 5, timeoutSeconds: 2 },
-            livenessProbe: { httpGet: { path: "/livez", port: "health" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+            startupProbe: { httpGet: { path: "/livez", port: "health" }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
+            livenessProbe: { httpGet: { path: "/livez", port: "health" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
             volumeMounts: [{ name: "auth", mountPath: "/etc/redis-auth", readOnly: true }],
         }],
         runAs: { user: 65532, group: 65532, fsGroup: 65532 },

@@ -25,6 +25,29 @@ sentinel_master() {
   done
 }
 
+# sentinel_master, retried for up to $1 seconds: a pod's first packets may be dropped until the
+# NetworkPolicy agent has admitted its new address, and Sentinels start with the nodes.
+sentinel_master_within() {
+  end=$(($(date +%s) + $1))
+  while :; do
+    m="$(sentinel_master)" || m=""
+    if [ -n "$m" ] || [ "$(date +%s)" -ge "$end" ]; then echo "$m"; return 0; fi
+    sleep 1
+  done
+}
+
+# Asks the Sentinels for one failover: the first that accepts it runs it (sending it to several
+# would start competing failovers). Prints nothing; fails when none accepted.
+request_failover() {
+  i=0
+  while [ "$i" -lt "${SENTINELS}" ]; do
+    r="$(cli "$(sentinel_host "$i")" 26379 SENTINEL FAILOVER "${MASTER_SET}" | head -n 1)" || r=""
+    case "$r" in OK | *INPROG*) return 0 ;; esac
+    i=$((i + 1))
+  done
+  return 1
+}
+
 # A Redis node (other than this one) that says it is master, or nothing.
 node_master() {
   i=0

@@ -1,11 +1,14 @@
 # Before a node that is master stops (pod deleted, drained, rolled), the Sentinels promote a replica,
-# so writes pause for a failover instead of for the pod's restart. Bounded by the grace period.
+# so writes pause for a failover instead of for the pod's restart. Writes are paused here first
+# (CLIENT PAUSE WRITE): the replicas catch up with every write this master took, and none lands on
+# it between the promotion and its own demotion; clients' paused writes fail with the connection
+# when it stops and are sent again to the new master. Bounded by the grace period.
 . /etc/redis/lib.sh
 cli 127.0.0.1 6379 ROLE | head -n 1 | grep -qx master || exit 0
-i=0
-while [ "$i" -lt 10 ]; do
-  cli "$(sentinel_host $((i % SENTINELS)))" 26379 SENTINEL FAILOVER "${MASTER_SET}" >/dev/null || true
-  sleep 2
+cli 127.0.0.1 6379 CLIENT PAUSE 35000 WRITE >/dev/null || true
+request_failover || exit 0
+end=$(($(date +%s) + 30))
+while [ "$(date +%s)" -lt "$end" ]; do
+  sleep 1
   cli 127.0.0.1 6379 ROLE | head -n 1 | grep -qx master || exit 0
-  i=$((i + 1))
 done

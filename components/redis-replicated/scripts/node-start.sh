@@ -2,24 +2,24 @@
 #   1. the Sentinels' answer; when they still name this node (it restarted before they noticed),
 #      it asks them to fail over to a replica first, so a former master returns as a replica and
 #      never as a second master with older data;
-#   2. no Sentinel answers (the set's first start): a node that says it is master;
+#   2. no Sentinel answers within a minute (they start with the set): a node that says it is master;
 #   3. nobody: node 0 is the master.
 # The effective config (in a memory volume, where Sentinel's CONFIG REWRITE may write) includes the
 # ConfigMap's redis.conf and the Secret's auth.conf, then names the role.
 . /etc/redis/lib.sh
 ME="$(node_host "${HOSTNAME##*-}")"
 CONF="${1:?usage: node-start.sh /etc/redis/redis.conf}"
-master="$(sentinel_master)" || master=""
+master="$(sentinel_master_within 60)"
 if [ -n "$master" ] && [ "$master" = "$ME" ]; then
   log "the Sentinels still name this node master; asking them to fail over to a replica"
-  i=0
-  until [ "$i" -ge 20 ]; do
-    cli "$(sentinel_host $((i % SENTINELS)))" 26379 SENTINEL FAILOVER "${MASTER_SET}" >/dev/null || true
-    sleep 2
-    master="$(sentinel_master)" || master=""
-    if [ "$master" != "$ME" ]; then break; fi
-    i=$((i + 1))
-  done
+  if request_failover; then
+    end=$(($(date +%s) + 30))
+    while [ "$master" = "$ME" ] && [ "$(date +%s)" -lt "$end" ]; do
+      sleep 1
+      m="$(sentinel_master)" || m=""
+      if [ -n "$m" ]; then master="$m"; fi
+    done
+  fi
   if [ "$master" = "$ME" ]; then log "no replica could take over: serving as master with this node's data"; fi
 fi
 if [ -z "$master" ]; then

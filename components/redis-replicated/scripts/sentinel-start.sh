@@ -5,7 +5,7 @@
 . /etc/redis/lib.sh
 ME="$(sentinel_host "${HOSTNAME##*-}")"
 ASK_SKIP="$ME"
-master="$(sentinel_master)" || master=""
+master="$(sentinel_master_within 10)"
 if [ -z "$master" ]; then master="$(node_master)" || master=""; fi
 if [ -z "$master" ]; then master="$(node_host 0)"; fi
 log "monitoring ${MASTER_SET} at ${master}"
