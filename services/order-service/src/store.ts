@@ -8,11 +8,15 @@
  * as JSON anyway: one string makes a read one GET. The sorted set lists newest first with a bounded
  * ZREVRANGE instead of a SCAN over the keyspace. Both keys are written in one MULTI, so the index
  * never names a missing order, and the replicas apply the transaction as one unit too.
+ *
+ * Direct mode connects to the hosts of the configuration; Sentinel mode asks the Sentinels for the
+ * master and a replica (sentinel.ts). Both give the same two connections, with the same readiness.
  */
 import { randomUUID } from "crypto";
 import Redis, { RedisOptions } from "ioredis";
 import type { ServiceConfig } from "./config";
 import { Logger, errorText } from "./log";
+import { RESTART_DELAY_MS, restartWhenEnded, sentinelOptions } from "./sentinel";
 import type { NewOrder } from "./validation";
 
 export interface StoredOrder extends NewOrder {
@@ -49,28 +53,50 @@ export function redisOptions(config: ServiceConfig, role: Role): RedisOptions {
 }
 
 export class OrderStore {
+    /** Set by close(): connections that end from then on are not restarted. */
+    private closing = false;
+
     constructor(private readonly write: Redis, private readonly read: Redis) {}
 
-    /** Two connections, or one when no read host is configured (no replicas: reads go to the master). */
+    /**
+     * Two connections, or one when no read host is configured (no replicas: reads go to the master).
+     * Sentinel mode always opens two: the master's and a replica's, both named by the Sentinels.
+     */
     static connect(config: ServiceConfig, log: Logger): OrderStore {
+        const sentinel = config.sentinel;
+        let store: OrderStore | undefined;
+        const closing = () => store?.closing ?? false;
         const open = (role: Role) => {
-            const options = redisOptions(config, role);
+            const options = sentinel ? sentinelOptions(sentinel, config.password, role) : redisOptions(config, role);
+            // Where the connection goes, for its log lines: the host, or the Sentinels and master set.
+            const target = sentinel
+                ? { sentinel: `${sentinel.host}:${sentinel.port}`, masterSet: sentinel.masterSet }
+                : { host: options.host, port: options.port };
             const client = new Redis(options);
             let lastError = "";
             client.on("ready", () => {
                 lastError = "";
-                log.info("redis connection ready", { role, host: options.host, port: options.port });
+                // Through Sentinel, the server is the one the Sentinels named: log its address too.
+                const server = sentinel ? { server: `${client.stream?.remoteAddress}:${client.stream?.remotePort}` } : {};
+                log.info("redis connection ready", { role, ...target, ...server });
             });
             // ioredis reports every failed reconnect: log a failure once until the connection recovers.
-            client.on("error", (e: Error) => {
+            const failed = (e: Error) => {
                 if (e.message === lastError) return;
                 lastError = e.message;
-                log.warn("redis connection failed", { role, host: options.host, port: options.port, error: e.message });
-            });
+                log.warn("redis connection failed", { role, ...target, error: e.message });
+            };
+            client.on("error", failed);
+            // A Sentinel that does not answer, or names no server of the role (the next is tried).
+            if (sentinel) {
+                client.on("sentinelError", failed);
+                restartWhenEnded(client, closing, () => log.warn("redis connection ended; connecting again", { role, ...target, inMs: RESTART_DELAY_MS }));
+            }
             return client;
         };
         const write = open("write");
-        return new OrderStore(write, config.readHost === undefined ? write : open("read"));
+        store = new OrderStore(write, config.readHost === undefined && !sentinel ? write : open("read"));
+        return store;
     }
 
     async create(order: NewOrder, now = new Date()): Promise<StoredOrder> {
@@ -107,12 +133,18 @@ export class OrderStore {
         return this.write.status === "ready" && this.read.status === "ready";
     }
 
-    /** QUIT each connection (replies still pending are delivered first); disconnect when it is down. */
+    /**
+     * QUIT each connection (replies still pending are delivered first); disconnect when it is down.
+     * Through Sentinel, disconnect after QUIT as well: QUIT leaves the failover detector's
+     * subscriptions to the Sentinels open (and reconnecting), and only disconnect() ends them.
+     */
     async close(): Promise<void> {
+        this.closing = true;
         const clients = this.read === this.write ? [this.write] : [this.write, this.read];
         await Promise.all(clients.map(async (c) => {
             try {
                 await c.quit();
+                if (c.options.sentinels) c.disconnect();
             } catch {
                 c.disconnect();
             }

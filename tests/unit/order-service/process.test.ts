@@ -35,6 +35,15 @@ describe("order service process", function () {
         assert.ok(!child.output().includes(PASSWORD));
     });
 
+    it("in Sentinel mode does not ask for REDIS_HOST, but for the master set name", async () => {
+        const child = runOrderService({ REDIS_SENTINEL_HOST: "redis-sentinel.redis.svc.cluster.local", REDIS_PASSWORD: PASSWORD });
+        assert.equal(await child.exited, 1);
+        assert.equal(JSON.parse(child.output().trim()).msg, [
+            "order-service: invalid environment:",
+            "  - REDIS_SENTINEL_MASTER_SET is not set; REDIS_SENTINEL_HOST is, so set it to the master set name the Sentinels monitor (for example mymaster)",
+        ].join("\n"));
+    });
+
     it("on SIGTERM stops accepting, finishes the request in flight, quits Redis and exits 0", async () => {
         const port = await freePort();
         const child = runOrderService({ PORT: String(port), REDIS_HOST: MASTER_HOST, REDIS_READ_HOST: REPLICA_HOST, REDIS_PORT: String(pair.port), REDIS_PASSWORD: PASSWORD });
