@@ -14,7 +14,7 @@ import {
 } from "./lib/rules-security";
 import {
     hpaTargetExists, ingressBackendExists, networkPolicyDefaultDeny, pdbCoverage, redisNetworkAccess,
-    redisServiceClusterIp, serviceSelectsWorkload,
+    redisSentinelNetworkAccess, redisServiceClusterIp, serviceSelectsWorkload,
 } from "./lib/rules-stack";
 import { Finding, K8sObject, Violation } from "./lib/types";
 
@@ -46,7 +46,7 @@ export const rules: readonly Rule[] = [
     imageTagPinned, imageDigestPinned, containerResources, containerCpuLimit, containerProbes,
     workloadController, singleAppContainer, secretEnvFromSecretRef, noRedisAuthInConfig,
     podSecurityRestricted, namespacePodSecurity, noDefaultNamespace, environmentLabels,
-    pdbCoverage, networkPolicyDefaultDeny, redisNetworkAccess, serviceSelectsWorkload,
+    pdbCoverage, networkPolicyDefaultDeny, redisNetworkAccess, redisSentinelNetworkAccess, serviceSelectsWorkload,
     ingressBackendExists, hpaTargetExists, redisServiceClusterIp,
     redisMaxmemory, redisMasterPersistence, redisConfigMounted, policyExemptions,
 ];

@@ -7,6 +7,7 @@ import {
 import { Container, K8sObject } from "./types";
 
 export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
 const NAME = "app.kubernetes.io/name";
 const COMPONENT = "app.kubernetes.io/component";
 const INSTANCE = "app.kubernetes.io/instance";
@@ -71,8 +72,10 @@ export type RedisRole = "server" | "sentinel";
 
 /**
  * What a container runs, as far as Redis goes. The one place the pack decides what is Redis.
- * - sentinel: `redis-sentinel`, or redis-server with `--sentinel`. Not a data server: it holds no data,
- *   listens on 26379 and rewrites its own config, so maxmemory, mounted-config and 6379 rules would misfire.
+ * - sentinel: `redis-sentinel`, redis-server with `--sentinel`, or a container that declares containerPort
+ *   26379 and not 6379 (a start script that execs the Sentinel, as the replicated Redis's Sentinel mode
+ *   runs `sh /etc/redis/sentinel-start.sh`). Not a data server: it holds no data, listens on 26379 and
+ *   rewrites its own config, so maxmemory, persistence, mounted-config and 6379 rules would misfire.
  * - server: its command/args run redis-server (a `sh -c "..."` script too), it declares containerPort 6379,
  *   or its image is redis and it keeps the image's default process: no command, and no args or args the
  *   official entrypoint hands to redis-server (the first one an `-option` or a `.conf` path). A redis image
@@ -84,12 +87,18 @@ export function redisRole(c: Container): RedisRole | undefined {
     const imageDefault = isRedisImage(c.image) && (c.command ?? []).length === 0 &&
         (first === undefined || (typeof first === "string" && (first.startsWith("-") || first.endsWith(".conf"))));
     const server = imageDefault || runs(ws, "redis-server");
+    const declares = (port: number) => (c.ports ?? []).some((p) => p.containerPort === port);
     if (runs(ws, "redis-sentinel") || (server && ws.includes("--sentinel"))) return "sentinel";
-    if (server || (c.ports ?? []).some((p) => p.containerPort === REDIS_PORT)) return "server";
+    if (declares(SENTINEL_PORT) && !declares(REDIS_PORT)) return "sentinel";
+    if (server || declares(REDIS_PORT)) return "server";
     return undefined;
 }
 
 export const isRedisServerContainer = (c: Container): boolean => redisRole(c) === "server";
+
+/** A workload with a Sentinel container (the pod's containers; init containers never are one). */
+export const isSentinelWorkload = (o: K8sObject): boolean =>
+    isWorkload(o) && (podSpecOf(o)?.containers ?? []).some((c) => redisRole(c) === "sentinel");
 
 /** A workload with a Redis server container, or labelled app.kubernetes.io/name=redis unless it runs a Sentinel instead. */
 export function isRedisWorkload(o: K8sObject): boolean {
@@ -226,3 +235,27 @@ export function redisMasters(servers: RedisServer[], objects: K8sObject[]): Mast
 
 /** Sum of desired replicas across replica workloads. */
 export const replicaCount = (ws: K8sObject[]): number => ws.reduce((n, w) => n + replicasOf(w), 0);
+
+export interface SentinelNodeSet {
+    set: K8sObject;
+    /** The Sentinel workloads of its namespace, which decide who is master. */
+    sentinels: K8sObject[];
+    servers: RedisServer[];
+}
+
+/**
+ * Sentinel mode: a StatefulSet of several Redis pods whose config names no master (no replicaof: the
+ * role is decided at run time, by a start script asking the Sentinels) beside a Sentinel workload in
+ * its namespace. Sentinel may promote any of its pods, so every one is a master to be.
+ */
+export function sentinelNodeSets(servers: RedisServer[], objects: K8sObject[]): SentinelNodeSet[] {
+    const out: SentinelNodeSet[] = [];
+    for (const set of new Set(servers.map((s) => s.workload))) {
+        if (kindOf(set) !== "StatefulSet" || replicasOf(set) < 2) continue;
+        const own = servers.filter((s) => s.workload === set);
+        if (own.some((s) => replicaOfHost(s) !== undefined)) continue;
+        const sentinels = objects.filter((o) => isSentinelWorkload(o) && namespaceOf(o) === namespaceOf(set));
+        if (sentinels.length > 0) out.push({ set, sentinels, servers: own });
+    }
+    return out;
+}

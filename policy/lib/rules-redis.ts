@@ -1,9 +1,11 @@
 // Redis rules that follow each server to the redis.conf it really loads.
-import { keyOf, subject } from "./k8s";
+import { keyOf, replicasOf, subject } from "./k8s";
 import { parseK8sQuantity, parseRedisMemory } from "./quantity";
-import { Directive, RedisServer, lastDirective, redisMasters, redisServers, replicaCount } from "./redis";
+import {
+    Directive, RedisServer, SentinelNodeSet, lastDirective, redisMasters, redisServers, replicaCount, sentinelNodeSets,
+} from "./redis";
 import { StackRule, finding, num } from "./rule";
-import { Finding } from "./types";
+import { Finding, K8sObject } from "./types";
 
 /** Where a server's directive came from, for messages. */
 function origin(s: RedisServer, d: Directive | undefined): string {
@@ -59,15 +61,52 @@ function persists(ds: Directive[]): boolean {
     return points > 0;
 }
 
+/** Names of a StatefulSet's volumeClaimTemplates: a claim of its own for each pod. */
+const claimTemplates = (set: K8sObject): string[] =>
+    ((set.spec?.volumeClaimTemplates ?? []) as { metadata?: { name?: string } }[]).map((t) => t.metadata?.name ?? "?");
+/** Mount paths of those claims in the server's container. */
+const claimMounts = (s: RedisServer): string[] => (s.ref.container.volumeMounts ?? [])
+    .filter((m) => claimTemplates(s.workload).includes(m.name)).map((m) => m.mountPath.replace(/(.)\/+$/, "$1"));
+
+/** Sentinel mode: every node may be promoted, so each needs AOF and its dir on a claim of its own. */
+function sentinelNodeFindings(rule: string, { set, sentinels, servers }: SentinelNodeSet): Finding[] {
+    const lead = `Sentinel mode (${sentinels.map(keyOf).join(", ")}) may promote any of its ${replicasOf(set)} pods to master, so each needs`;
+    const tail = "a promoted node that restarted without its data makes the replicas drop theirs too";
+    return servers.flatMap((s): Finding[] => {
+        const out: Finding[] = [];
+        const at = (text: string) => out.push(finding(rule, set, subject(set, s.ref), `${lead} ${text}; ${tail}`));
+        const aof = lastDirective(s.directives, "appendonly");
+        if (aof?.args[0]?.toLowerCase() !== "yes") {
+            at(`"appendonly yes", but ${aof ? `${origin(s, aof)} sets "appendonly ${aof.args.join(" ")}"`
+                : s.config.resolved ? `${origin(s, aof)} does not set it`
+                    : `its config could not be resolved (${s.config.reason}) and its args do not set it`}`);
+        }
+        const mounts = claimMounts(s);
+        if (mounts.length === 0) {
+            at(`its data on a claim of its own, but it mounts no volumeClaimTemplates claim (templates: ${claimTemplates(set).join(", ") || "none"})`);
+            return out;
+        }
+        const dir = lastDirective(s.directives, "dir");
+        const path = dir?.args[0]?.replace(/(.)\/+$/, "$1");
+        if (path?.startsWith("/") && !mounts.some((m) => path === m || path.startsWith(m === "/" ? m : `${m}/`))) {
+            at(`its data on a claim of its own, but its dir ${path} (${origin(s, dir)}) is not on one (claims mounted at ${mounts.join(", ")})`);
+        }
+        return out;
+    });
+}
+
 export const redisMasterPersistence: StackRule = {
     name: "redis-master-persistence",
-    description: "A Redis master with replicas persists (appendonly yes or a non-empty save in its redis.conf): a master restarting empty would wipe its replicas.",
+    description: "A Redis master with replicas persists (appendonly yes or a non-empty save in its redis.conf): a master restarting empty would wipe its replicas. " +
+        "In Sentinel mode (a StatefulSet of several Redis pods without replicaof, beside a Sentinel in its namespace) any node may become master: each needs appendonly yes and its dir on a volumeClaimTemplates claim.",
     enforcementLevel: "mandatory",
     scope: "stack",
     settings: {},
     check(objects) {
         const servers = redisServers(objects);
-        return redisMasters(servers, objects).flatMap(({ master, replicas }): Finding[] => {
+        const sentinelMode = sentinelNodeSets(servers, objects);
+        const nodes = new Set(sentinelMode.map((n) => n.set));
+        const seed = redisMasters(servers, objects).filter(({ master }) => !nodes.has(master.workload)).flatMap(({ master, replicas }): Finding[] => {
             const n = replicaCount(replicas);
             if (n === 0 || persists(master.directives)) return [];
             const where = master.config.resolved
@@ -76,6 +115,7 @@ export const redisMasterPersistence: StackRule = {
             return [finding(this.name, master.workload, keyOf(master.workload),
                 `has ${n} replica${n === 1 ? "" : "s"} (${replicas.map(keyOf).join(", ")}) but ${where} neither "appendonly yes" nor a non-empty "save"; a master that restarts empty makes its replicas drop their data too`)];
         });
+        return [...seed, ...sentinelMode.flatMap((n) => sentinelNodeFindings(this.name, n))];
     },
 };
 

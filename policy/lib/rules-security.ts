@@ -3,12 +3,24 @@ import {
     WORKLOAD_KINDS, allContainers, isClusterScoped, keyOf, kindOf, labelsOf, namespaceOf, podSpecOf,
     podTemplateOf, subject,
 } from "./k8s";
-import { parseConf } from "./redis";
+import { parseConf, redisRole } from "./redis";
 import { ResourceRule, finding, show, str, strs } from "./rule";
 import { Container, Finding } from "./types";
 
 const WORKLOADS = [...WORKLOAD_KINDS];
-const AUTH_DIRECTIVES = ["requirepass", "masterauth"];
+/**
+ * Directives that carry a password, and how each shows in (lower-cased) text: Redis's, and Sentinel's
+ * own, as config lines (`sentinel auth-pass <set> <pw>`) or run-time commands (`SENTINEL SET <set>
+ * auth-pass <pw>`, `SENTINEL CONFIG SET sentinel-pass <pw>`). A bare `auth-pass` counts only after `sentinel`.
+ */
+const AUTH_DIRECTIVES: readonly { name: string; re: RegExp }[] = [
+    { name: "requirepass", re: /requirepass/ },
+    { name: "masterauth", re: /masterauth/ },
+    { name: "sentinel auth-pass", re: /sentinel\s(?:[\s\S]*\s)?auth-pass\b/ },
+    { name: "sentinel sentinel-pass", re: /sentinel-pass/ },
+];
+const authHits = (text: string): string[] => AUTH_DIRECTIVES.filter((a) => a.re.test(text.toLowerCase())).map((a) => a.name);
+const sentinelHit = (hits: string[]): boolean => hits.some((h) => h.startsWith("sentinel "));
 
 export const secretEnvFromSecretRef: ResourceRule = {
     name: "secret-env-from-secret-ref",
@@ -61,29 +73,34 @@ function execSources(c: Container): { where: string; words: string[] }[] {
 
 export const noRedisAuthInConfig: ResourceRule = {
     name: "no-redis-auth-in-config",
-    description: "No requirepass/masterauth in ConfigMap data or in container command/args: Redis passwords reach Redis from a Secret.",
+    description: "No requirepass/masterauth (nor a Sentinel's sentinel auth-pass/sentinel-pass) in ConfigMap data or in container command/args: Redis and Sentinel passwords reach them from a Secret.",
     enforcementLevel: "mandatory",
     scope: "resource",
     kinds: [...WORKLOADS, "ConfigMap"],
     settings: {},
     check(o) {
-        const fix = "keep Redis passwords in a Secret (e.g. an auth.conf mounted from a Secret and included by redis.conf)";
+        const fix = (sentinel: boolean) => sentinel
+            ? "keep Sentinel passwords in a Secret (e.g. a sentinel-auth.conf mounted from a Secret and included by sentinel.conf)"
+            : "keep Redis passwords in a Secret (e.g. an auth.conf mounted from a Secret and included by redis.conf)";
         if (kindOf(o) === "ConfigMap") {
             return Object.keys(o.data ?? {}).flatMap((key) => {
                 const text = o.data?.[key];
                 if (typeof text !== "string") return [];
-                return parseConf(text).flatMap((d) => {
-                    const line = [d.name, ...d.args].join(" ").toLowerCase();
-                    const hits = AUTH_DIRECTIVES.filter((a) => line.includes(a));
+                const directives = parseConf(text);
+                // A Sentinel's config (sentinel monitor, ...): its requirepass is the Sentinel's own password.
+                const sentinel = directives.some((d) => d.name === "sentinel");
+                return directives.flatMap((d) => {
+                    const hits = authHits([d.name, ...d.args].join(" "));
                     if (hits.length === 0) return [];
-                    const what = AUTH_DIRECTIVES.includes(d.name) ? `sets ${d.name}` : `mentions ${hits.join(", ")}`;
-                    return [finding(this.name, o, `${keyOf(o)} key "${key}" line ${d.line}`, `${what}; ${fix}`)];
+                    const name = d.name === "sentinel" ? `sentinel ${(d.args[0] ?? "").toLowerCase()}` : d.name;
+                    const what = AUTH_DIRECTIVES.some((a) => a.name === name) ? `sets ${name}` : `mentions ${hits.join(", ")}`;
+                    return [finding(this.name, o, `${keyOf(o)} key "${key}" line ${d.line}`, `${what}; ${fix(sentinel || sentinelHit(hits))}`)];
                 });
             });
         }
         return allContainers(podSpecOf(o)).flatMap((ref) => execSources(ref.container).flatMap(({ where, words }) => {
-            const hits = AUTH_DIRECTIVES.filter((d) => words.some((w) => w.toLowerCase().includes(d)));
-            return hits.length === 0 ? [] : [finding(this.name, o, subject(o, ref), `found ${hits.join(", ")} in ${where}; ${fix}`)];
+            const hits = authHits(words.join(" "));
+            return hits.length === 0 ? [] : [finding(this.name, o, subject(o, ref), `found ${hits.join(", ")} in ${where}; ${fix(redisRole(ref.container) === "sentinel" || sentinelHit(hits))}`)];
         }));
     },
 };

@@ -3,7 +3,7 @@ import {
     formatLabels, isEmptySelector, isWorkload, keyOf, kindOf, nameOf, namespaceOf, podSpecOf, replicasOf,
     selectorMatches, templateLabelsOf,
 } from "./k8s";
-import { REDIS_PORT, isRedisWorkload } from "./redis";
+import { REDIS_PORT, SENTINEL_PORT, isRedisWorkload, isSentinelWorkload } from "./redis";
 import { StackRule, finding, num } from "./rule";
 import { Finding, K8sObject, LabelSelector } from "./types";
 
@@ -88,6 +88,32 @@ function openness(from: PolicyPeer[] | undefined): string | undefined {
     return undefined;
 }
 
+/** Findings for a workload whose `port` must be admitted only from specific pods (`what` names the server). */
+function portAccess(rule: string, w: K8sObject, port: number, what: string, objects: K8sObject[]): Finding[] {
+    const out: Finding[] = [];
+    const ports = (podSpecOf(w)?.containers ?? []).flatMap((c) => c.ports ?? []);
+    const admits = (r: IngressRule) => !r.ports || r.ports.length === 0 || r.ports.some((p) =>
+        (p.protocol ?? "TCP") === "TCP" && (p.port === undefined || p.port === port ||
+            (typeof p.port === "number" && p.endPort !== undefined && p.port <= port && port <= p.endPort) ||
+            (typeof p.port === "string" && ports.some((cp) => cp.name === p.port && cp.containerPort === port))));
+    let specific = false;
+    for (const np of inNs(ofKind(objects, "NetworkPolicy"), namespaceOf(w))) {
+        if (!policyTypes(np).includes("Ingress") || !selectorMatches(podSelectorOf(np), templateLabelsOf(w))) continue;
+        ((np.spec?.ingress as IngressRule[] | undefined) ?? []).forEach((r, i) => {
+            if (!admits(r)) return;
+            const open = openness(r.from);
+            if (open === undefined) { specific = true; return; }
+            out.push(finding(rule, w, keyOf(w),
+                `${keyOf(np)} ingress rule ${i + 1} admits port ${port} from ${open}; admit ${what} only from specific pods (a podSelector with labels)`));
+        });
+    }
+    if (!specific && out.length === 0) {
+        out.push(finding(rule, w, keyOf(w),
+            `no NetworkPolicy admits port ${port} from specific pods; add an ingress rule whose from names its clients with a podSelector`));
+    }
+    return out;
+}
+
 export const redisNetworkAccess: StackRule = {
     name: "redis-network-access",
     description: "Redis (a redis-server container, found by its command, a redis image or port 6379; or app.kubernetes.io/name=redis) is reachable on 6379 only through an allow rule naming specific client pods.",
@@ -95,30 +121,18 @@ export const redisNetworkAccess: StackRule = {
     scope: "stack",
     settings: {},
     check(objects) {
-        const out: Finding[] = [];
-        for (const w of objects.filter(isRedisWorkload)) {
-            const ports = (podSpecOf(w)?.containers ?? []).flatMap((c) => c.ports ?? []);
-            const admits = (r: IngressRule) => !r.ports || r.ports.length === 0 || r.ports.some((p) =>
-                (p.protocol ?? "TCP") === "TCP" && (p.port === undefined || p.port === REDIS_PORT ||
-                    (typeof p.port === "number" && p.endPort !== undefined && p.port <= REDIS_PORT && REDIS_PORT <= p.endPort) ||
-                    (typeof p.port === "string" && ports.some((cp) => cp.name === p.port && cp.containerPort === REDIS_PORT))));
-            let specific = false;
-            for (const np of inNs(ofKind(objects, "NetworkPolicy"), namespaceOf(w))) {
-                if (!policyTypes(np).includes("Ingress") || !selectorMatches(podSelectorOf(np), templateLabelsOf(w))) continue;
-                ((np.spec?.ingress as IngressRule[] | undefined) ?? []).forEach((r, i) => {
-                    if (!admits(r)) return;
-                    const open = openness(r.from);
-                    if (open === undefined) { specific = true; return; }
-                    out.push(finding(this.name, w, keyOf(w),
-                        `${keyOf(np)} ingress rule ${i + 1} admits port ${REDIS_PORT} from ${open}; admit Redis only from specific pods (a podSelector with labels)`));
-                });
-            }
-            if (!specific && out.every((f) => f.resource !== keyOf(w))) {
-                out.push(finding(this.name, w, keyOf(w),
-                    `no NetworkPolicy admits port ${REDIS_PORT} from specific pods; add an ingress rule whose from names its clients with a podSelector`));
-            }
-        }
-        return out;
+        return objects.filter(isRedisWorkload).flatMap((w) => portAccess(this.name, w, REDIS_PORT, "Redis", objects));
+    },
+};
+
+export const redisSentinelNetworkAccess: StackRule = {
+    name: "redis-sentinel-network-access",
+    description: "Redis Sentinel (a redis-sentinel or --sentinel container, or one declaring port 26379 and not 6379) is reachable on 26379 only through an allow rule naming specific client pods.",
+    enforcementLevel: "mandatory",
+    scope: "stack",
+    settings: {},
+    check(objects) {
+        return objects.filter(isSentinelWorkload).flatMap((w) => portAccess(this.name, w, SENTINEL_PORT, "Sentinel", objects));
     },
 };
 
@@ -211,20 +225,24 @@ export const hpaTargetExists: StackRule = {
 
 export const redisServiceClusterIp: StackRule = {
     name: "redis-service-cluster-ip",
-    description: "Services in front of Redis (selecting Redis pods or exposing 6379) are ClusterIP; headless is fine.",
+    description: "Services in front of Redis or Redis Sentinel (selecting their pods, or exposing 6379 or 26379) are ClusterIP; headless is fine.",
     enforcementLevel: "mandatory",
     scope: "stack",
     settings: {},
     check(objects) {
-        const redis = objects.filter(isRedisWorkload);
+        const kinds = [
+            { what: "Redis", port: REDIS_PORT, workloads: objects.filter(isRedisWorkload) },
+            { what: "Redis Sentinel", port: SENTINEL_PORT, workloads: objects.filter(isSentinelWorkload) },
+        ];
         return ofKind(objects, "Service").flatMap((s) => {
             const type = (s.spec?.type as string | undefined) ?? "ClusterIP";
             if (type === "ClusterIP") return [];
             const sel = serviceSelector(s);
-            const selects = sel !== undefined && inNs(redis, namespaceOf(s)).some((w) => selectorMatches({ matchLabels: sel }, templateLabelsOf(w)));
             const ports = (s.spec?.ports as { port?: number; targetPort?: number | string }[] | undefined) ?? [];
-            if (!selects && !ports.some((p) => p.port === REDIS_PORT || p.targetPort === REDIS_PORT)) return [];
-            return [finding(this.name, s, keyOf(s), `exposes Redis with type ${type}; allowed: ClusterIP (headless is fine), so Redis stays inside the cluster`)];
+            const exposed = kinds.find(({ port, workloads }) => ports.some((p) => p.port === port || p.targetPort === port) ||
+                (sel !== undefined && inNs(workloads, namespaceOf(s)).some((w) => selectorMatches({ matchLabels: sel }, templateLabelsOf(w)))));
+            if (!exposed) return [];
+            return [finding(this.name, s, keyOf(s), `exposes ${exposed.what} with type ${type}; allowed: ClusterIP (headless is fine), so ${exposed.what} stays inside the cluster`)];
         });
     },
 };

@@ -41,7 +41,8 @@ describe("ReplicatedRedis, Sentinel mode (prod; off in dev)", () => {
         assert.deepEqual(env.REDISCLI_AUTH, { secretKeyRef: { name: "redis-secret", key: "password" } });
         const scripts = find(prod, T.ConfigMap, "redis-sentinel-mode", NS).inputs.data;
         assert.deepEqual(Object.keys(scripts).sort(), ["lib.sh", "node-prestop.sh", "node-start.sh", "redis.conf", "sentinel-start.sh"]);
-        assert.match(scripts["node-start.sh"], /SENTINEL FAILOVER/);
+        assert.match(scripts["node-start.sh"], /^  if request_failover; then$/m);
+        assert.match(scripts["lib.sh"], /SENTINEL FAILOVER "\${MASTER_SET}"/);
         assert.match(scripts["node-start.sh"], /^exec redis-server "\$conf"$/m);
     });
 
