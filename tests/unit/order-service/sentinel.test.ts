@@ -17,7 +17,7 @@ import { call } from "../../helpers/http-client";
 import { runService } from "../../helpers/service-process";
 import { MASTER_HOST, RedisServer, ensureRedisServer, freePort, redisClient, replicationUp, startRedis, withClient } from "../../helpers/redis-servers";
 import { eventually } from "../../helpers/wait";
-import { MASTER_SET, Sentinel, replicasKnown, startSentinel } from "./sentinel-server";
+import { MASTER_SET, Sentinel, replicasKnown, startSentinel } from "../../helpers/sentinel-server";
 
 const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-sentinel-tests`;
 const ORDER = { customerId: "customer-s", items: [{ productId: "sku-1", quantity: 3 }] };
@@ -67,7 +67,7 @@ describe("order service through Redis Sentinel (real master, replica and Sentine
         master = await startRedis({ host: MASTER_HOST, port: await freePort(), password: PASSWORD });
         replica = await startRedis({ host: MASTER_HOST, port: await freePort(), password: PASSWORD, replicaOf: { host: MASTER_HOST, port: master.port } });
         assert.ok(await replicationUp(replica, PASSWORD), "replica synced");
-        sentinel = await startSentinel({ host: MASTER_HOST, port: await freePort(), password: PASSWORD, master });
+        sentinel = await startSentinel({ host: MASTER_HOST, port: await freePort(), password: PASSWORD, master, downAfterMs: 5_000, failoverTimeoutMs: 20_000 });
         assert.ok(await replicasKnown(sentinel, 1), "the Sentinel knows the replica");
         // Sentinel mode: no REDIS_HOST, and REDIS_PORT (the default) is not used.
         const config: ServiceConfig = { port: 0, writeHost: "", redisPort: 6379, password: PASSWORD, sentinel: { host: sentinel.host, port: sentinel.port, masterSet: MASTER_SET } };

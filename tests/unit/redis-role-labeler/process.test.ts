@@ -12,10 +12,13 @@ import { freePort } from "../../helpers/redis-servers";
 import { runService } from "../../helpers/service-process";
 import { eventually } from "../../helpers/wait";
 import { FakeApiServer, OTHER, ROLE } from "./fakes";
-import { MASTER_SET, SentinelSetup, labelerClients, startSentinelSetup } from "./sentinel-server";
+import { MASTER_SET, SentinelSetup, sentinelClientNames, startSentinelSetup } from "../../helpers/sentinel-server";
 
 const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-labeler-process`;
 const SELECTOR = "app.kubernetes.io/name=redis,app.kubernetes.io/component=node";
+
+/** The names of the Sentinel's clients that the labeler opened (connectionName redis-role-labeler). */
+const labelerClients = (s: SentinelSetup) => sentinelClientNames(s, "redis-role-labeler");
 
 describe("redis role labeler process", function () {
     this.timeout(60_000);

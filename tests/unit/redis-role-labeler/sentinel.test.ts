@@ -7,9 +7,12 @@ import { createLogger } from "../../../services/redis-role-labeler/src/log";
 import { SentinelClient, sentinelOptions } from "../../../services/redis-role-labeler/src/sentinel";
 import { freePort } from "../../helpers/redis-servers";
 import { eventually } from "../../helpers/wait";
-import { MASTER_SET, SentinelSetup, labelerClients, startSentinel, startSentinelSetup } from "./sentinel-server";
+import { MASTER_SET, SentinelSetup, sentinelClientNames, startSentinel, startSentinelSetup } from "../../helpers/sentinel-server";
 
 const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-sentinel-tests`;
+
+/** The names of the Sentinel's clients that the labeler opened (connectionName redis-role-labeler). */
+const labelerClients = (s: SentinelSetup) => sentinelClientNames(s, "redis-role-labeler");
 
 describe("redis role labeler: the Sentinel query (real Sentinel)", function () {
     this.timeout(60_000);
@@ -86,13 +89,13 @@ describe("redis role labeler: the Sentinel query (real Sentinel)", function () {
 
     it("reconnects by itself when the Sentinel comes back", async () => {
         const port = await freePort();
-        let other = await startSentinel(setup.sentinelHost, port, PASSWORD, setup.redis);
+        let other = await startSentinel({ host: setup.sentinelHost, port, password: PASSWORD, master: setup.redis });
         const sentinel = connect({ sentinelPort: port });
         try {
             assert.deepEqual(await sentinel.masterAddr(), { host: "127.0.0.1", port: setup.redis.port }, "the first call waits for the handshake");
             await other.stop();
             assert.ok(await eventually(async () => sentinel.masterAddr().then(() => false, () => true), 5_000, 50), "fails while the Sentinel is down");
-            other = await startSentinel(setup.sentinelHost, port, PASSWORD, setup.redis);
+            other = await startSentinel({ host: setup.sentinelHost, port, password: PASSWORD, master: setup.redis });
             // the backoff is at most 2 s
             assert.ok(await eventually(async () => sentinel.masterAddr().then(() => true, () => false), 5_000, 100), `not back: ${lines.join("\n")}`);
         } finally {
