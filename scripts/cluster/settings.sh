@@ -23,6 +23,30 @@ set_components() {
 }
 REL_STATE=".cluster"
 
+# Every port, once: the component it belongs to, the variable the units read, the environment
+# variable that sets it on up, and its default. load/save_settings, port_of and port_env_of read it.
+PORT_TABLE=(
+  "etcd ETCD_PORT CLUSTER_ETCD_PORT 16379"
+  "etcd-peer ETCD_PEER_PORT CLUSTER_ETCD_PEER_PORT 16380"
+  "kube-apiserver API_PORT CLUSTER_API_PORT 16443"
+  "kube-controller-manager KCM_PORT CLUSTER_CONTROLLER_MANAGER_PORT 16257"
+  "kube-scheduler SCHED_PORT CLUSTER_SCHEDULER_PORT 16259"
+  "kwok KWOK_PORT CLUSTER_KWOK_PORT 16247"
+  "kubelet KUBELET_PORT CLUSTER_KUBELET_PORT 16250"
+  "kubelet-healthz KUBELET_HEALTHZ_PORT CLUSTER_KUBELET_HEALTHZ_PORT 16248"
+  "kube-proxy PROXY_PORT CLUSTER_KUBE_PROXY_PORT 16256"
+  "kube-proxy-metrics PROXY_METRICS_PORT CLUSTER_KUBE_PROXY_METRICS_PORT 16249"
+  "kube-router ROUTER_PORT CLUSTER_KUBE_ROUTER_PORT 16244"
+  "coredns DNS_READY_PORT CLUSTER_DNS_READY_PORT 16181"
+)
+port_row() {
+  local row
+  for row in "${PORT_TABLE[@]}"; do
+    if [[ "${row%% *}" == "$1" ]]; then echo "${row}"; return 0; fi
+  done
+  return 1
+}
+
 load_settings() {
   # Ports and node shape: a running cluster's saved settings win (status/down),
   # otherwise the environment, otherwise the defaults.
@@ -34,75 +58,38 @@ load_settings() {
   fi
   NODE_MODE="${CLUSTER_NODE:-real}"
   [[ "${NODE_MODE}" == kwok || "${NODE_MODE}" == real ]] || die "CLUSTER_NODE=${NODE_MODE}: use real (a real node on this machine, the default) or kwok (a simulated node: fast, nothing runs)"
-  KUBELET_PORT="${CLUSTER_KUBELET_PORT:-16250}"
-  KUBELET_HEALTHZ_PORT="${CLUSTER_KUBELET_HEALTHZ_PORT:-16248}"
-  PROXY_PORT="${CLUSTER_KUBE_PROXY_PORT:-16256}"
-  PROXY_METRICS_PORT="${CLUSTER_KUBE_PROXY_METRICS_PORT:-16249}"
-  ROUTER_PORT="${CLUSTER_KUBE_ROUTER_PORT:-16244}"
-  DNS_READY_PORT="${CLUSTER_DNS_READY_PORT:-16181}"
+  local row _component var env default
+  for row in "${PORT_TABLE[@]}"; do
+    read -r _component var env default <<<"${row}"
+    printf -v "${var}" '%s' "${!env:-${default}}"
+  done
   set_components
-  API_PORT="${CLUSTER_API_PORT:-16443}"
-  ETCD_PORT="${CLUSTER_ETCD_PORT:-16379}"
-  ETCD_PEER_PORT="${CLUSTER_ETCD_PEER_PORT:-16380}"
-  KCM_PORT="${CLUSTER_CONTROLLER_MANAGER_PORT:-16257}"
-  SCHED_PORT="${CLUSTER_SCHEDULER_PORT:-16259}"
-  KWOK_PORT="${CLUSTER_KWOK_PORT:-16247}"
   NODE_NAME="${CLUSTER_NODE_NAME:-embedded-node}"
   NODE_CPU="${CLUSTER_NODE_CPU:-16}"
   NODE_MEMORY="${CLUSTER_NODE_MEMORY:-32Gi}"
   NODE_PODS="${CLUSTER_NODE_PODS:-110}"
 }
 save_settings() {
-  cat >"${STATE}/cluster.env" <<EOF
-# written by scripts/cluster.sh up; read by status and down
-API_PORT=${API_PORT}
-ETCD_PORT=${ETCD_PORT}
-ETCD_PEER_PORT=${ETCD_PEER_PORT}
-KCM_PORT=${KCM_PORT}
-SCHED_PORT=${SCHED_PORT}
-KWOK_PORT=${KWOK_PORT}
-NODE_NAME=${NODE_NAME}
-NODE_CPU=${NODE_CPU}
-NODE_MEMORY=${NODE_MEMORY}
-NODE_PODS=${NODE_PODS}
-NODE_MODE=${NODE_MODE}
-KUBELET_PORT=${KUBELET_PORT}
-KUBELET_HEALTHZ_PORT=${KUBELET_HEALTHZ_PORT}
-PROXY_PORT=${PROXY_PORT}
-ROUTER_PORT=${ROUTER_PORT}
-PROXY_METRICS_PORT=${PROXY_METRICS_PORT}
-DNS_READY_PORT=${DNS_READY_PORT}
-EOF
+  local row _component var _env _default
+  {
+    echo "# written by scripts/cluster.sh up; read by status and down"
+    for row in "${PORT_TABLE[@]}"; do
+      read -r _component var _env _default <<<"${row}"
+      echo "${var}=${!var}"
+    done
+    for var in NODE_NAME NODE_CPU NODE_MEMORY NODE_PODS NODE_MODE; do echo "${var}=${!var}"; done
+  } >"${STATE}/cluster.env"
 }
-port_of() {
-  case "$1" in
-    etcd) echo "${ETCD_PORT}" ;;
-    kube-apiserver) echo "${API_PORT}" ;;
-    kube-controller-manager) echo "${KCM_PORT}" ;;
-    kube-scheduler) echo "${SCHED_PORT}" ;;
-    kwok) echo "${KWOK_PORT}" ;;
-    kubelet) echo "${KUBELET_PORT}" ;;
-    kube-proxy) echo "${PROXY_PORT}" ;;
-    kube-router) echo "${ROUTER_PORT}" ;;
-    coredns) echo "${DNS_READY_PORT}" ;;
-  esac
+port_of() { # COMPONENT: its port (nothing for a component without one)
+  local _component var _env _default
+  read -r _component var _env _default < <(port_row "$1") || return 0
+  echo "${!var}"
 }
-port_env_of() {
-  case "$1" in
-    etcd) echo CLUSTER_ETCD_PORT ;;
-    etcd-peer) echo CLUSTER_ETCD_PEER_PORT ;;
-    kube-apiserver) echo CLUSTER_API_PORT ;;
-    kube-controller-manager) echo CLUSTER_CONTROLLER_MANAGER_PORT ;;
-    kube-scheduler) echo CLUSTER_SCHEDULER_PORT ;;
-    kwok) echo CLUSTER_KWOK_PORT ;;
-    kubelet) echo CLUSTER_KUBELET_PORT ;;
-    kubelet-healthz) echo CLUSTER_KUBELET_HEALTHZ_PORT ;;
-    kube-proxy) echo CLUSTER_KUBE_PROXY_PORT ;;
-    kube-proxy-metrics) echo CLUSTER_KUBE_PROXY_METRICS_PORT ;;
-    kube-router) echo CLUSTER_KUBE_ROUTER_PORT ;;
-    coredns) echo CLUSTER_DNS_READY_PORT ;;
-    containerd) echo CLUSTER_BRIDGE ;;
-  esac
+port_env_of() { # COMPONENT: the environment variable that moves it
+  local _component _var env _default
+  if [[ "$1" == containerd ]]; then echo CLUSTER_BRIDGE; return 0; fi
+  read -r _component _var env _default < <(port_row "$1") || return 0
+  echo "${env}"
 }
 endpoint_of() {
   case "$1" in
