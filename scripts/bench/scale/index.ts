@@ -14,6 +14,7 @@ import { ECHO_PORT } from "../../../components/platform/gateway";
 const config = new pulumi.Config();
 const services = config.requireNumber("services");
 const namespaceName = config.require("namespace");
+const image = config.require("image");
 const environment = "dev";
 const provider = new k8s.Provider("k8s", { kubeconfig: config.require("kubeconfig"), context: "embedded", enableServerSideApply: true });
 
@@ -27,10 +28,11 @@ class Services extends pulumi.ComponentResource {
             const svc = `svc-${i}`;
             const l = labelsFor({ name: "http-echo", instance: name, component: svc, environment });
             servedDeployment(this, `${name}-${svc}`, {
-                name: svc, namespace: ns.metadata.name, labels: l, replicas: 2, spreadOverNodes: true, runAs: { user: 65532, group: 65532 },
+                // One pod each: 50 services fit beside the dev stack on the one real node (110 pods at most).
+                name: svc, namespace: ns.metadata.name, labels: l, replicas: 1, spreadOverNodes: true, runAs: { user: 65532, group: 65532 },
                 containers: [{
                     name: "app",
-                    image: "docker.io/hashicorp/http-echo:1.0.0",
+                    image,
                     args: [`-text=${svc}`, `-listen=:${ECHO_PORT}`],
                     ports: [{ name: "http", containerPort: ECHO_PORT, protocol: "TCP" }],
                     resources: resourceRequirements({ cpuRequest: "10m", cpuLimit: "50m", memoryRequest: "16Mi", memoryLimit: "32Mi" }),

@@ -27,8 +27,8 @@ function stackFile(name: string): string {
  * Removes the file backend's locks on stack `name` left by a process of this machine that no longer
  * runs (a run interrupted with Ctrl-C or killed): the engine would refuse every operation.
  */
-export function clearStaleLocks(name: string): void {
-    const dir = path.join(STATE_DIR, ".pulumi", "locks", "organization", PROJECT, name);
+export function clearStaleLocks(name: string, project = PROJECT): void {
+    const dir = path.join(STATE_DIR, ".pulumi", "locks", "organization", project, name);
     if (!STATE_DIR || !fs.existsSync(dir)) return;
     for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".json"))) {
         const lock = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { pid?: number; hostname?: string };
