@@ -113,9 +113,6 @@ export function sentinelTopology(parent: pulumi.Resource, a: SentinelTopologyArg
     const headless = service(parent, `${name}-headless`, namespace, nodes, [node], {
         name: a.headless, portName: "redis", headless: true, publishNotReadyAddresses: true,
     });
-    const sentinelHeadlessService = (containers: k8s.types.input.core.v1.Container[]) => service(parent, `${name}-sentinel-headless`, namespace, sentinels, containers, {
-        name: sentinelHeadless, portName: "sentinel", headless: true, publishNotReadyAddresses: true,
-    });
     redisStatefulSet(parent, `${name}-${nodeSet}`, {
         name: nodeSet, namespace, labels: nodes, replicas: a.replicas + 1, serviceName: a.headless,
         claims: a.persistence ? a.claims : undefined, containers: [node], annotations,
@@ -149,7 +146,9 @@ export function sentinelTopology(parent: pulumi.Resource, a: SentinelTopologyArg
             { name: "run", mountPath: "/run/sentinel" },
         ],
     };
-    const sentinelHeadlessSvc = sentinelHeadlessService([sentinel]);
+    const sentinelHeadlessSvc = service(parent, `${name}-sentinel-headless`, namespace, sentinels, [sentinel], {
+        name: sentinelHeadless, portName: "sentinel", headless: true, publishNotReadyAddresses: true,
+    });
     redisStatefulSet(parent, `${name}-${sentinelSet}`, {
         name: sentinelSet, namespace, labels: sentinels, replicas: a.sentinel.count, serviceName: sentinelHeadless,
         containers: [sentinel], annotations, volumes: volumes("sentinel-auth.conf"), parallel: true, dependsOn: [sentinelHeadlessSvc],

@@ -57,18 +57,6 @@ export async function sentinelClient(e: SentinelEndpoint, role: "master" | "slav
     return { redis, close: () => { clearInterval(timer); redis.disconnect(); } };
 }
 
-export interface DrillResult {
-    /** Longest time between two successful writes, around the master's deletion (ms). */
-    readonly gapMs: number;
-    readonly acked: number;
-    /** Writes acknowledged with WAIT 1 that are missing afterwards (must be 0). */
-    readonly ackedLost: number;
-    /** Writes that succeeded without a replica's acknowledgement and are missing afterwards. */
-    readonly unackedLost: number;
-    readonly oldMaster: string;
-    readonly newMaster: string;
-}
-
 /**
  * Writes continuously (SET, then WAIT 1 1000) through `client`, runs `kill` (deletes the master's
  * pod) after `beforeMs`, and keeps writing until `switched()` says another node is master and
