@@ -48,8 +48,9 @@ policy_args=()
 if [ "$verb" = up ] || [ "$verb" = preview ]; then
     pack_config="$ROOT/.pulumi-state/policy-config.$stack.json"
     mkdir -p "$(dirname "$pack_config")"
-    node -r ts-node/register policy/stack-config.ts --stack "$stack" --root "$ROOT" --out "$pack_config" >/dev/null
-    policy_args=(--policy-pack "$ROOT/policy" --policy-pack-config "$pack_config")
+    pack="$(bash scripts/policy-pack.sh)"
+    node "$pack/stack-config.js" --stack "$stack" --root "$ROOT" --out "$pack_config" >/dev/null
+    policy_args=(--policy-pack "$pack" --policy-pack-config "$pack_config")
 fi
 
 say "pulumi $verb --stack $stack"

@@ -10,7 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { buildPackConfig } from "../../policy/stack-config";
 import { KUBECONFIG } from "../../tests/helpers/cluster";
-import { POLICY_DIR, clearStaleLocks } from "../../tests/integration/helpers/stacks";
+import { clearStaleLocks } from "../../tests/integration/helpers/stacks";
+import { policyPackDir } from "../lib/stack-files";
 import { Summary, summarize } from "./stats";
 
 const FIXTURE = path.join(__dirname, "scale");
@@ -45,7 +46,7 @@ export async function scaling(sizes: readonly number[], rounds: number, say: (li
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: "ci-bench-scale", workDir: FIXTURE });
     const packConfig = path.join(os.tmpdir(), "bench-scale-pack-config.json");
     fs.writeFileSync(packConfig, JSON.stringify(buildPackConfig({ environment: "dev", exemptions: [] })));
-    const policy = { policyPacks: [POLICY_DIR], policyPackConfigs: [packConfig] };
+    const policy = { policyPacks: [policyPackDir()], policyPackConfigs: [packConfig] };
     await stack.setConfig("kubeconfig", { value: KUBECONFIG });
     const points: ScalePoint[] = [];
     try {

@@ -4,6 +4,7 @@
  * The files are read by the policy package's reader, so the program's tests and the policy pack
  * see the same configuration.
  */
+import { execFileSync } from "child_process";
 import * as path from "path";
 import { PROJECT } from "../../config";
 import { readStackConfig } from "../../policy/stack-config";
@@ -28,4 +29,11 @@ export function rawStackConfig(stack: string, overrides: Record<string, unknown>
 export function rawGetter(stack: string, overrides: Record<string, unknown> = {}): (key: string) => string | undefined {
     const raw = rawStackConfig(stack, overrides);
     return (key) => raw[`${PROJECT}:${key}`];
+}
+
+let packDir: string | undefined;
+/** The policy pack compiled to JavaScript (policy/bin), built by scripts/policy-pack.sh when its sources changed. */
+export function policyPackDir(): string {
+    packDir ??= execFileSync("bash", [path.join(ROOT, "scripts", "policy-pack.sh")], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return packDir;
 }

@@ -4,7 +4,8 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { POLICY_DIR, progress } from "./helpers/stacks";
+import { progress } from "./helpers/stacks";
+import { policyPackDir } from "../../scripts/lib/stack-files";
 import { buildPackConfig } from "../../policy/stack-config";
 
 const FIXTURE = path.join(__dirname, "fixtures", "violations");
@@ -18,7 +19,7 @@ describe("policy pack at preview", function () {
         fs.writeFileSync(config, JSON.stringify(buildPackConfig({ environment: "dev", exemptions: [] })));
         let output = "";
         await assert.rejects(
-            stack.preview({ policyPacks: [POLICY_DIR], policyPackConfigs: [config], onOutput: (l) => { output += l; progress("violations")(l); } }),
+            stack.preview({ policyPacks: [policyPackDir()], policyPackConfigs: [config], onOutput: (l) => { output += l; progress("violations")(l); } }),
             (e: Error) => { output += e.message; return true; },
         );
         for (const rule of ["image-tag-pinned", "container-resources", "container-probes", "workload-controller", "secret-env-from-secret-ref", "no-redis-auth-in-config", "pod-security-restricted", "no-default-namespace", "environment-labels", "pdb-coverage", "network-policy-default-deny", "redis-network-access", "redis-maxmemory", "redis-master-persistence"]) {

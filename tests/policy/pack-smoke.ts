@@ -1,9 +1,8 @@
-// Starts the real PolicyPack (index.ts) in a child process and drives it over gRPC the way the
+// Starts the real PolicyPack, compiled as every preview runs it (policy/bin/index.js), in a child process and drives it over gRPC the way the
 // Pulumi CLI does (GetAnalyzerInfo, Configure, Analyze, AnalyzeStack), without needing the CLI.
 //
 //   node -r ts-node/register tests/policy/pack-smoke.ts        (exit 0 when the pack answers as expected)
 import { spawn } from "child_process";
-import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -11,8 +10,8 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { rules } from "../../policy/rules";
 import { buildPackConfig } from "../../policy/stack-config";
+import { policyPackDir } from "../../scripts/lib/stack-files";
 
-const PACK_DIR = path.resolve(__dirname, "..", "..", "policy");
 const LEVEL = { advisory: 0, mandatory: 1, disabled: 2 } as const;
 const deployment = {
     apiVersion: "apps/v1", kind: "Deployment",
@@ -56,14 +55,14 @@ async function smoke(port: string): Promise<string[]> {
 }
 
 if (require.main === module) {
-    const pack = spawn(process.execPath, ["-r", "ts-node/register", "index.ts"], { cwd: PACK_DIR, stdio: ["ignore", "pipe", "inherit"] });
+    const pack = spawn(process.execPath, ["index.js"], { cwd: policyPackDir(), stdio: ["ignore", "pipe", "inherit"] });
     const timer = setTimeout(() => { process.stderr.write("pack-smoke: the pack printed no port within 60s\n"); pack.kill(); process.exit(2); }, 60000);
     pack.stdout.once("data", (buf: Buffer) => {
         clearTimeout(timer);
         smoke(buf.toString().trim()).then((diags) => {
             process.stdout.write(`${diags.join("\n")}\n`);
             const ok = diags.some((d) => d.startsWith("image-tag-pinned: ") && d.includes('"nginx:latest"'));
-            process.stdout.write(`pack-smoke: ${ok ? "ok" : "FAILED: no image-tag-pinned violation"} (${diags.length} diagnostics from policy/index.ts)\n`);
+            process.stdout.write(`pack-smoke: ${ok ? "ok" : "FAILED: no image-tag-pinned violation"} (${diags.length} diagnostics from the compiled pack, policy/bin/index.js)\n`);
             process.exitCode = ok ? 0 : 1;
         }, (e: Error) => {
             process.stderr.write(`pack-smoke: ${e.message}\n`);

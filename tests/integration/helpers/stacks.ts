@@ -13,9 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { PROJECT } from "../../../config";
-import { ROOT } from "../../../scripts/lib/stack-files";
+import { policyPackDir, ROOT } from "../../../scripts/lib/stack-files";
 
-export const POLICY_DIR = path.join(ROOT, "policy");
 /** The local file backend's directory (scripts/toolchain sets PULUMI_BACKEND_URL=file://...). */
 export const STATE_DIR = (process.env.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "").replace(/\?.*$/, "");
 
@@ -69,13 +68,13 @@ export function writeStackConfig(name: string, base: string, overrides: Record<s
 export function packConfig(stack: string): string {
     const out = path.join(ROOT, ".pulumi-state", `policy-config.${stack}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    execFileSync(process.execPath, ["-r", "ts-node/register", path.join(POLICY_DIR, "stack-config.ts"), "--stack", stack, "--root", ROOT, "--out", out], { cwd: ROOT, stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(policyPackDir(), "stack-config.js"), "--stack", stack, "--root", ROOT, "--out", out], { cwd: ROOT, stdio: "pipe" });
     return out;
 }
 
 /** Preview/up options that run the policy pack with the stack's pack config. */
 export function withPolicy(stack: string) {
-    return { policyPacks: [POLICY_DIR], policyPackConfigs: [packConfig(stack)] };
+    return { policyPacks: [policyPackDir()], policyPackConfigs: [packConfig(stack)] };
 }
 
 const RANDOM_VERSION: string = require("@pulumi/random/package.json").version;
