@@ -5,6 +5,7 @@
  * (asked from the cluster's DNS, refreshed in the background while the pods come and go).
  */
 import Redis from "ioredis";
+import { restartWhenEnded, sentinelOptions } from "../../../services/order-service/src/sentinel";
 import { resolveInCluster } from "./deployment";
 
 export interface SentinelEndpoint {
@@ -22,7 +23,11 @@ export interface SentinelClient {
     close(): void;
 }
 
-/** A Sentinel-aware client of the master (or of a replica), with a natMap kept current. */
+/**
+ * A Sentinel-aware client of the master (or of a replica) with the order service's own connection
+ * options (timeouts, retry delays, failover detector, READONLY reconnect) and its restart of a
+ * connection ioredis ended, plus a natMap kept current.
+ */
 export async function sentinelClient(e: SentinelEndpoint, role: "master" | "slave" = "master"): Promise<SentinelClient> {
     const addresses = new Map<string, string>();
     const refresh = async () => {
@@ -33,12 +38,9 @@ export async function sentinelClient(e: SentinelEndpoint, role: "master" | "slav
     };
     await refresh();
     const timer = setInterval(() => void refresh(), 250);
+    const settings = { host: await resolveInCluster(e.host), port: e.port, masterSet: e.masterSet };
     const redis = new Redis({
-        sentinels: [{ host: await resolveInCluster(e.host), port: e.port }],
-        name: e.masterSet,
-        role,
-        password: e.password,
-        sentinelPassword: e.password,
+        ...sentinelOptions(settings, e.password, role === "master" ? "write" : "read"),
         // Only the Service's address: the Sentinels announce their own in-cluster names.
         updateSentinels: false,
         natMap: (key: string) => {
@@ -46,15 +48,11 @@ export async function sentinelClient(e: SentinelEndpoint, role: "master" | "slav
             const ip = addresses.get(host);
             return ip ? { host: ip, port: Number(port) } : null;
         },
-        failoverDetector: true,
-        connectTimeout: 2000,
-        sentinelRetryStrategy: (times) => (times <= 60 ? 250 : null),
-        retryStrategy: (times) => (times <= 240 ? 250 : null),
-        reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 2 : false),
-        maxRetriesPerRequest: 1,
     });
+    let closing = false;
     redis.on("error", () => undefined);
-    return { redis, close: () => { clearInterval(timer); redis.disconnect(); } };
+    restartWhenEnded(redis, () => closing, () => undefined);
+    return { redis, close: () => { closing = true; clearInterval(timer); redis.disconnect(); } };
 }
 
 /**
@@ -71,6 +69,7 @@ export async function failoverDrill(client: Redis, tag: string, kill: () => Prom
     let killedAt = 0;
     let after = 0;
     let isSwitched = false;
+    let lastError = "none";
     let poller: NodeJS.Timeout | undefined;
     const start = Date.now();
     try {
@@ -81,7 +80,8 @@ export async function failoverDrill(client: Redis, tag: string, kill: () => Prom
                 poller = setInterval(() => void switched().then((s) => { isSwitched ||= s; }, () => undefined), 250);
             }
             if (killedAt && Date.now() - killedAt > 120_000) {
-                throw new Error(`no failover within 120 s of the master's deletion (switched: ${isSwitched}, ${after} writes after it)`);
+                throw new Error(`no failover within 120 s of the master's deletion (switched: ${isSwitched}, ${after} writes after it, ` +
+                    `client ${client.status}, last error: ${lastError})`);
             }
             const key = `drill:${tag}:${i}`;
             try {
@@ -92,7 +92,8 @@ export async function failoverDrill(client: Redis, tag: string, kill: () => Prom
                 gapMs = Math.max(gapMs, now - last);
                 last = now;
                 if (isSwitched) after++;
-            } catch {
+            } catch (err) {
+                lastError = (err as Error).message;
                 await new Promise((r) => setTimeout(r, 100));
             }
         }
