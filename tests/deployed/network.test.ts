@@ -30,31 +30,50 @@ describe("deployed: NetworkPolicy enforced", function () {
         await clients().core.deleteNamespace({ name: outsider }).catch(() => undefined);
     });
 
+    // The probes of a test are independent pods: they run side by side (a refused one takes SETTLE_MS).
     it("lets a pod with the client label in an allowed namespace reach both Redis (an answer: PONG, or NOAUTH without the password)", async () => {
         const redisReply = "^reply [-+]"; // a RESP status or error line
-        assert.match(await probe(NAMESPACES.platform, cacheClient, d.outputs.cacheHost, d.outputs.cachePort, "PING", redisReply), /^reply \+PONG/);
-        assert.match(await probe(NAMESPACES.platform, redisClient, d.outputs.redisWriteHost, d.outputs.redisPort, "PING", redisReply), /^reply -NOAUTH/);
-        assert.match(await probe(NAMESPACES.platform, redisClient, d.outputs.redisReadHost, d.outputs.redisPort, "PING", redisReply), /^reply -NOAUTH/);
+        const [cache, write, read] = await Promise.all([
+            probe(NAMESPACES.platform, cacheClient, d.outputs.cacheHost, d.outputs.cachePort, "PING", redisReply),
+            probe(NAMESPACES.platform, redisClient, d.outputs.redisWriteHost, d.outputs.redisPort, "PING", redisReply),
+            probe(NAMESPACES.platform, redisClient, d.outputs.redisReadHost, d.outputs.redisPort, "PING", redisReply),
+        ]);
+        assert.match(cache, /^reply \+PONG/);
+        assert.match(write, /^reply -NOAUTH/);
+        assert.match(read, /^reply -NOAUTH/);
     });
 
     it("keeps a pod without the client label from opening 6379 on either Redis", async () => {
-        assert.match(await probe(NAMESPACES.platform, {}, d.outputs.cacheHost, d.outputs.cachePort), REFUSED);
-        assert.match(await probe(NAMESPACES.platform, {}, d.outputs.redisWriteHost, d.outputs.redisPort), REFUSED);
+        const [cache, write] = await Promise.all([
+            probe(NAMESPACES.platform, {}, d.outputs.cacheHost, d.outputs.cachePort),
+            probe(NAMESPACES.platform, {}, d.outputs.redisWriteHost, d.outputs.redisPort),
+        ]);
+        assert.match(cache, REFUSED, "the cache tier");
+        assert.match(write, REFUSED, "the replicated Redis");
     });
 
     it("keeps a labelled pod in a namespace that is not a client namespace out", async () => {
-        assert.match(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.cacheHost, d.outputs.cachePort), REFUSED);
-        assert.match(await probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.redisWriteHost, d.outputs.redisPort), REFUSED);
+        const [cache, write] = await Promise.all([
+            probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.cacheHost, d.outputs.cachePort),
+            probe(outsider, { ...cacheClient, ...redisClient }, d.outputs.redisWriteHost, d.outputs.redisPort),
+        ]);
+        assert.match(cache, REFUSED, "the cache tier");
+        assert.match(write, REFUSED, "the replicated Redis");
     });
 
     it("lets only the gateway reach a backend service, and keeps the gateway and the guestbook frontend open", async () => {
         const http = "GET /health HTTP/1.0\r\n"; // the probe ends the line: an empty line ends the request
         const backend = `user-service.${NAMESPACES.platform}.svc.cluster.local`;
-        assert.match(await probe(NAMESPACES.platform, {}, backend, 8080, http), REFUSED, "a backend from an unlabelled pod");
         const gateway = await clients().apps.readNamespacedDeployment({ name: "api-gateway", namespace: NAMESPACES.platform });
-        assert.match(await probe(NAMESPACES.platform, gateway.spec!.selector.matchLabels!, backend, 8080, http, "^reply HTTP/"), /^reply HTTP\/1\.[01] 200/,
-            "a backend from a pod with the gateway's labels");
-        assert.match(await probe(outsider, {}, d.outputs.gatewayHost, d.outputs.gatewayPort, http, "^reply HTTP/"), /^reply HTTP\/1\.[01] 200/);
-        assert.match(await probe(outsider, {}, d.outputs.guestbookFrontendHost, d.outputs.guestbookFrontendPort, "GET / HTTP/1.0\r\n", "^reply HTTP/"), /^reply HTTP\/1\.[01] 200/);
+        const [unlabelled, asGateway, gatewayOpen, frontendOpen] = await Promise.all([
+            probe(NAMESPACES.platform, {}, backend, 8080, http),
+            probe(NAMESPACES.platform, gateway.spec!.selector.matchLabels!, backend, 8080, http, "^reply HTTP/"),
+            probe(outsider, {}, d.outputs.gatewayHost, d.outputs.gatewayPort, http, "^reply HTTP/"),
+            probe(outsider, {}, d.outputs.guestbookFrontendHost, d.outputs.guestbookFrontendPort, "GET / HTTP/1.0\r\n", "^reply HTTP/"),
+        ]);
+        assert.match(unlabelled, REFUSED, "a backend from an unlabelled pod");
+        assert.match(asGateway, /^reply HTTP\/1\.[01] 200/, "a backend from a pod with the gateway's labels");
+        assert.match(gatewayOpen, /^reply HTTP\/1\.[01] 200/, "the gateway from a namespace that is not a client namespace");
+        assert.match(frontendOpen, /^reply HTTP\/1\.[01] 200/, "the guestbook frontend from there");
     });
 });
