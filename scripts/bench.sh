@@ -25,6 +25,10 @@ if [[ "${BENCH_SKIP_DEPLOY:-0}" != 1 ]]; then
     source scripts/toolchain/env.sh
     say "embedded cluster"
     bash scripts/cluster.sh up || { echo "[bench] ERROR: the embedded cluster did not start (bash scripts/cluster.sh up)" >&2; exit 1; }
+    # shellcheck source=lib/private-tmp.sh
+    source scripts/lib/private-tmp.sh
+    private_tmp
+    trap private_tmp_cleanup EXIT
     BENCH_KUBECTL="${CLUSTER_BIN_DIR}/kubectl" node -r ts-node/register scripts/bench/deploy-loop.ts
 fi
 bash scripts/bench/redis.sh

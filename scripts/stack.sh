@@ -37,6 +37,11 @@ if [ "$context" = "embedded" ]; then
     bash scripts/cluster.sh up
 fi
 
+# shellcheck source=scripts/lib/private-tmp.sh
+source scripts/lib/private-tmp.sh
+private_tmp
+trap private_tmp_cleanup EXIT
+
 if ! out="$(pulumi stack select --create "$stack" --non-interactive 2>&1)"; then
     case "$out" in
         *"incorrect passphrase"*)

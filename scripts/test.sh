@@ -7,8 +7,10 @@
 #   2. the embedded cluster: its smoke test, then the program's manifests applied to the API
 #      server with readiness, claims and the policy pack's live check (tests/cluster)
 #   3. the Pulumi lifecycle tests through the real engine (Automation API, tests/integration):
-#      preview, up, no-op up, config change, refresh, destroy, prod preview, bad config refused,
-#      the policy pack at preview
+#      bad config refused, the policy pack at preview, prod preview, then the dev configuration's
+#      preview, up, no-op up, config change, refresh; on the real node (the default) the same
+#      mocha run goes on with the post-deploy tests of that deployment (tests/deployed), which end
+#      with its destroy; on the simulated node the lifecycle tests destroy it themselves
 # A cluster this script started is stopped again at the end; one already running is left running.
 #   TEST_SKIP_INTEGRATION=1 npm test   step 1 only (same as npm run test:unit)
 set -euo pipefail
@@ -36,6 +38,7 @@ run_mocha() {
 }
 finish() {
     local status=$?
+    private_tmp_cleanup 2>/dev/null || true
     if [ "$started_cluster" = 1 ]; then
         say "stopping the embedded cluster this run started"
         bash scripts/cluster.sh down >/dev/null || true
@@ -90,15 +93,17 @@ if [ "$node_mode" = kwok ]; then
     run_mocha --config .mocharc.cluster.json
 fi
 
+# shellcheck source=scripts/lib/private-tmp.sh
+source scripts/lib/private-tmp.sh
+private_tmp
 say "Pulumi toolchain"
 bash scripts/toolchain.sh
 # shellcheck source=scripts/toolchain/env.sh
 source scripts/toolchain/env.sh
-say "Pulumi lifecycle tests"
-run_mocha --config .mocharc.integration.json
 if [ "$node_mode" = real ]; then
-    say "post-deploy tests: pulumi up of the dev configuration on the real node, then what it deployed, then destroy"
+    say "Pulumi lifecycle tests, then the post-deploy tests of that deployment on the real node, then destroy"
     run_mocha --config .mocharc.deployed.json
 else
-    say "post-deploy tests skipped: the node is simulated (CLUSTER_NODE=kwok); they run on the real node (the default)"
+    say "Pulumi lifecycle tests (post-deploy tests skipped: the node is simulated, CLUSTER_NODE=kwok; they run on the real node, the default)"
+    run_mocha --config .mocharc.integration.json
 fi

@@ -44,7 +44,13 @@ export function redisConf(o: RedisConfOptions): string {
             ? ["appendonly yes", "appendfsync everysec"]
             : ['save ""', "appendonly no"]),
         ...(o.replicaOf ? [`replicaof ${o.replicaOf.host} ${o.replicaOf.port}`] : []),
-        ...(o.replicaOf || o.writeSafety ? ["replica-read-only yes"] : []),
+        ...(o.replicaOf || o.writeSafety
+            ? ["replica-read-only yes",
+                "# A replica reconnecting to a restarted master may first reach its old, vanished address;",
+                "# that connect hangs until repl-timeout (60 s by default), while the master refuses writes for",
+                "# want of replicas and the read Service has no Ready replica. Replicas ACK every second.",
+                "repl-ping-replica-period 5", "repl-timeout 20"]
+            : []),
         ...(o.writeSafety && o.writeSafety.minReplicasToWrite > 0
             ? ["# Applies while this instance is master: it refuses writes while fewer replicas are connected and current.",
                 `min-replicas-to-write ${o.writeSafety.minReplicasToWrite}`, `min-replicas-max-lag ${o.writeSafety.minReplicasMaxLagSeconds}`]

@@ -9,11 +9,10 @@ import * as path from "path";
 import { clients, eventually, namespaceExists, namespaceOverrides, sleep, testNamespaces, deleteNamespace } from "../helpers/cluster";
 import { destroyIfDeployed, generatedStack, progress, withPolicy } from "../integration/helpers/stacks";
 import { deployment, NAMESPACES, notRealNode, plain, secretValue } from "./helpers/deployment";
+import { destroyCompletely, volumesOf } from "../integration/helpers/destroy";
 import { withRedis } from "./helpers/redis";
 
-async function volumesOf(namespace: string): Promise<string[]> {
-    return (await clients().core.listPersistentVolume()).items.filter((pv) => pv.spec?.claimRef?.namespace === namespace).map((pv) => pv.metadata!.name!);
-}
+const RETAIN = "e2e-retain";
 
 describe("deployed: pulumi destroy", function () {
     this.timeout(15 * 60_000);
@@ -23,26 +22,22 @@ describe("deployed: pulumi destroy", function () {
         if (reason) this.skip();
     });
 
-    it("removes every namespace, workload and (dev: Delete) claim and volume of the stack", async () => {
+    it("removes every namespace, workload and (dev: Delete) claim and volume of the stack; a second destroy is a no-op", async () => {
         const { stack } = await deployment();
         const volumes = await volumesOf(NAMESPACES.redis);
         assert.ok(volumes.length >= 3, `volumes before destroy: ${volumes.join(", ")}`);
-        const result = await stack.destroy({ onOutput: progress("e2e destroy") });
-        assert.equal(result.summary.result, "succeeded");
-        for (const ns of Object.values(NAMESPACES)) assert.equal(await namespaceExists(ns), false, ns);
+        await destroyCompletely(stack, NAMESPACES);
         assert.ok(await eventually(async () => (await volumesOf(NAMESPACES.redis)).length === 0, 120_000),
             `volumes left: ${(await volumesOf(NAMESPACES.redis)).join(", ")}`);
-        assert.equal((await stack.exportStack()).deployment?.resources?.length ?? 0, 0);
     });
 
     it("keeps the redis namespace, its claims and their data with replicatedPvcRetention: Retain", async () => {
-        const prefix = "e2r";
-        const ns = testNamespaces(prefix);
-        const overrides = { ...namespaceOverrides(prefix), replicatedPvcRetention: "Retain", guestbookEnabled: false };
-        const stack = await generatedStack("e2e-retain", "dev", overrides);
+        const ns = testNamespaces("e2r");
+        const overrides = { ...namespaceOverrides("e2r"), replicatedPvcRetention: "Retain", guestbookEnabled: false };
+        const stack = await generatedStack(RETAIN, "dev", overrides);
         try {
             await destroyIfDeployed(stack);
-            const up = await stack.up({ ...withPolicy("e2e-retain"), onOutput: progress("e2e-retain up") });
+            const up = await stack.up({ ...withPolicy(RETAIN), onOutput: progress(`${RETAIN} up`) });
             const out = plain(up.outputs);
             const password = await secretValue(out.redisNamespace, out.redisSecretName, out.redisSecretKey);
             await withRedis(out.redisWriteHost, out.redisPort, password, async (r) => {
@@ -50,7 +45,7 @@ describe("deployed: pulumi destroy", function () {
                 await r.wait(2, 5000);
             });
             await sleep(1500); // appendfsync everysec
-            const result = await stack.destroy({ onOutput: progress("e2e-retain destroy") });
+            const result = await stack.destroy({ onOutput: progress(`${RETAIN} destroy`) });
             assert.equal(result.summary.result, "succeeded");
             assert.equal(await namespaceExists(ns.redis), true, "the redis namespace is retained");
             assert.equal(await namespaceExists(ns.cache), false);
@@ -68,7 +63,7 @@ describe("deployed: pulumi destroy", function () {
         } finally {
             // what the README tells an operator to do once the data is no longer wanted
             await deleteNamespace(ns.redis);
-            await stack.workspace.removeStack("e2e-retain").catch(() => undefined);
+            await stack.workspace.removeStack(RETAIN).catch(() => undefined);
         }
         assert.ok(await eventually(async () => (await volumesOf(ns.redis)).length === 0, 120_000), "the volumes of the deleted claims are removed");
     });

@@ -1,14 +1,18 @@
 /**
- * The dev configuration's whole life on the embedded cluster, through the Automation API with the
- * policy pack: preview of the empty stack, up, live checks, no-op up, a config change, drift caught
- * by refresh, destroy and a second destroy. Runs as stack "integration" in namespaces of its own.
+ * The dev configuration's life on the embedded cluster, through the Automation API with the policy
+ * pack: preview of the empty stack, up, live checks, no-op up, a config change, drift caught by
+ * refresh. Runs as the post-deploy tests' stack "e2e" in namespaces of its own, and leaves it
+ * deployed for them (`handOver`): on the real node they follow in the same mocha run and end with
+ * its destroy (tests/deployed/destroy.test.ts); the simulated node's run ends with
+ * lifecycle-destroy.test.ts instead.
  */
 import * as assert from "assert/strict";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 import { runProgram } from "../helpers/program";
-import { assertReady, clients, eventually, expectedReadiness, namespaceExists, namespaceOverrides, readiness, testNamespaces } from "../helpers/cluster";
+import { assertReady, clients, eventually, expectedReadiness, readiness } from "../helpers/cluster";
 import { STATE_DIR, changes, destroyIfDeployed, engineCreates, summarized, generatedStack, packConfig, progress, recordSteps, withPolicy, writeStackConfig } from "./helpers/stacks";
+import { handOver, NAMESPACES, OVERRIDES, PREFIX, STACK } from "../deployed/helpers/deployment";
 import { CONTEXT, KUBECONFIG } from "../helpers/cluster";
 import { liveCheck } from "../../policy/live-check";
 import { PackConfig } from "../../policy/rules";
@@ -17,9 +21,6 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { ROOT } from "../../scripts/lib/stack-files";
 
-const STACK = "integration";
-const NAMESPACES = testNamespaces("it");
-const OVERRIDES = namespaceOverrides("it");
 
 /** Everything the engine printed during preview and up, scanned for the password afterwards. */
 let engineOutput = "";
@@ -41,6 +42,8 @@ describe("dev stack lifecycle on the embedded cluster", function () {
         await destroyIfDeployed(stack);
     });
 
+    after(() => handOver(stack));
+
     it("previews the empty stack as exactly the creates the program registers, and passes the policy pack", async () => {
         const { onEvent, steps } = recordSteps();
         const result = await stack.preview({ ...withPolicy(STACK), onEvent, onOutput: keep(progress("preview")) });
@@ -56,7 +59,7 @@ describe("dev stack lifecycle on the embedded cluster", function () {
         const up = await stack.up({ ...withPolicy(STACK), onOutput: keep(progress("up")) });
         assert.equal(up.summary.result, "succeeded");
 
-        await assertReady(expectedReadiness("it"));
+        await assertReady(expectedReadiness(PREFIX));
 
         const { core, apps } = clients();
         const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACES.redis })).items;
@@ -141,19 +144,5 @@ describe("dev stack lifecycle on the embedded cluster", function () {
         await stack.up({ ...withPolicy(STACK), refresh: true, onOutput: progress("restore limits") });
         const live = await apps.readNamespacedDeployment({ name: "api-gateway", namespace: NAMESPACES.platform });
         assert.deepEqual(live.spec!.template.spec!.containers[0].resources!.limits, { cpu: "200m", memory: "128Mi" });
-    });
-
-    it("destroys everything it created (claims deleted: dev retention is Delete), and a second destroy is a no-op", async () => {
-        const destroy = await stack.destroy({ onOutput: progress("destroy") });
-        assert.equal(destroy.summary.result, "succeeded");
-        for (const ns of Object.values(NAMESPACES)) {
-            assert.ok(await eventually(async () => !(await namespaceExists(ns)), 180_000), `namespace ${ns} still exists`);
-        }
-        const { core } = clients();
-        const volumes = (await core.listPersistentVolume()).items.filter((pv) => pv.spec?.claimRef?.namespace === NAMESPACES.redis && pv.status?.phase !== "Released");
-        assert.deepEqual(volumes.map((v) => v.metadata!.name), []);
-        const again = await stack.destroy();
-        assert.deepEqual(changes(again.summary.resourceChanges), {});
-        assert.equal((await stack.exportStack()).deployment?.resources?.length ?? 0, 0);
     });
 });

@@ -2,9 +2,12 @@
  * The deployment the post-deploy tests check: the dev configuration `pulumi up`ped through the
  * Automation API (with the policy pack) as stack "e2e", in namespaces of its own beside a user's
  * dev stack, on the embedded cluster's real node. Every suite file awaits `deployment()`; the first
- * call deploys, the others share it. Hosts and ports come from the stack's outputs; the tests reach
- * Services from this machine (the node: kube-proxy's rules cover its own traffic) after resolving
- * the output host names with the cluster's DNS.
+ * call deploys, the others share it. When the lifecycle suite ran earlier in the same mocha run
+ * (npm test on the real node), it hands its deployed stack over (`handOver`) and the first call
+ * only converges it back to the dev configuration: one deployment serves both suites, and
+ * tests/deployed/destroy.test.ts destroys it. Hosts and ports come from the stack's outputs; the
+ * tests reach Services from this machine (the node: kube-proxy's rules cover its own traffic)
+ * after resolving the output host names with the cluster's DNS.
  */
 import { OutputMap, Stack } from "@pulumi/pulumi/automation";
 import * as dns from "dns";
@@ -46,6 +49,12 @@ export interface Deployed {
 }
 
 let deployed: Promise<Deployed> | undefined;
+let handedOver: Stack | undefined;
+
+/** The lifecycle suite leaves its stack (this one, deployed) to the post-deploy tests of the same run. */
+export function handOver(stack: Stack): void {
+    handedOver = stack;
+}
 
 /** The e2e deployment (deployed by the first caller). */
 export function deployment(): Promise<Deployed> {
@@ -60,11 +69,12 @@ export function plain(outputs: OutputMap): Outputs {
 
 async function deploy(): Promise<Deployed> {
     const stack = await generatedStack(STACK, "dev", OVERRIDES);
-    await destroyIfDeployed(stack);
+    if (!handedOver) await destroyIfDeployed(stack);
+    const what = handedOver ? "pulumi up back to the dev configuration (handed over by the lifecycle suite)" : "pulumi up";
     const t0 = Date.now();
     const up = await stack.up({ ...withPolicy(STACK), onOutput: progress(`${STACK} up`) });
     if (up.summary.result !== "succeeded") throw new Error(`pulumi up of stack ${STACK}: ${up.summary.result}`);
-    process.stdout.write(`      (${STACK}: pulumi up took ${Math.round((Date.now() - t0) / 1000)}s)\n`);
+    process.stdout.write(`      (${STACK}: ${what} took ${Math.round((Date.now() - t0) / 1000)}s)\n`);
     const outputs = plain(up.outputs);
     return { stack, outputs, password: await secretValue(outputs.redisNamespace, outputs.redisSecretName, outputs.redisSecretKey) };
 }

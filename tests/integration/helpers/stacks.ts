@@ -93,14 +93,21 @@ export function summarized(creates: string[]): number {
     return creates.filter((c) => !/^create pulumi:providers:\S+ default_/.test(c)).length;
 }
 
-/** Per-resource operations seen in engine events (`op type name`), and the diagnostics (`severity: message`). */
+/**
+ * Per-resource operations seen in engine events (`op type name`), and the diagnostics (`severity: message`).
+ * Each event counts once by its sequence number: the Automation API tails the engine's event log
+ * file by polling (@logdna/tail-file) and was seen to deliver a stretch of it twice.
+ */
 export function recordSteps(): { onEvent: (e: EngineEvent) => void; steps: string[]; diagnostics: string[] } {
     const steps: string[] = [];
     const diagnostics: string[] = [];
+    const seen = new Set<number>();
     return {
         steps,
         diagnostics,
         onEvent: (e: EngineEvent) => {
+            if (seen.has(e.sequence)) return;
+            seen.add(e.sequence);
             const m = e.resourcePreEvent?.metadata;
             if (m) steps.push(`${m.op} ${m.type} ${m.urn.split("::").pop()}`);
             const d = e.diagnosticEvent;

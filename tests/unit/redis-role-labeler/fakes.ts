@@ -63,6 +63,7 @@ export class FakeApiServer {
     /** Never answer (a stalled API server). */
     stall = false;
     private server?: http.Server;
+    private readonly dirs: string[] = [];
     port = 0;
     constructor(readonly namespace: string, public pods: PodInfo[]) {}
 
@@ -79,6 +80,7 @@ export class FakeApiServer {
     async stop(): Promise<void> {
         this.server?.closeAllConnections();
         await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+        for (const dir of this.dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
     }
 
     /**
@@ -87,6 +89,7 @@ export class FakeApiServer {
      */
     kubeconfig(): string {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "role-labeler-kube-"));
+        this.dirs.push(dir); // removed by stop()
         const file = path.join(dir, "kubeconfig");
         fs.writeFileSync(file, JSON.stringify({
             apiVersion: "v1", kind: "Config", "current-context": "fake",
