@@ -1,9 +1,9 @@
 /**
  * NetworkPolicy as the real node enforces it (kube-router's firewall): Redis only for labelled
  * clients in the namespaces allowed, backends only from the gateway, entry points open.
- * Probes are pods (tests/deployed/helpers/probe.ts), all started at once; hosts come from the stack's outputs. Each
- * denied connection is checked against the same Service answering an allowed pod, so a refusal
- * means the policy, not a Service without endpoints.
+ * Probes are pods (tests/deployed/helpers/probe.ts), all started at once; hosts come from the
+ * stack's outputs. Each denied connection is checked against the same Service answering an allowed
+ * pod, so a refusal means the policy, not a Service without endpoints.
  */
 import * as assert from "assert/strict";
 import { clients } from "../helpers/cluster";

@@ -21,7 +21,6 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { ROOT } from "../../scripts/lib/stack-files";
 
-
 /** Everything the engine printed during preview and up, scanned for the password afterwards. */
 let engineOutput = "";
 function keep(next: (line: string) => void): (line: string) => void {
@@ -42,7 +41,7 @@ describe("dev stack lifecycle on the embedded cluster", function () {
         await destroyIfDeployed(stack);
     });
 
-    after(() => handOver(stack));
+    after(() => handOver());
 
     it("previews the empty stack as exactly the creates the program registers, and passes the policy pack", async () => {
         const { onEvent, steps } = recordSteps();

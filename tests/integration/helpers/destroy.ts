@@ -6,14 +6,20 @@
  */
 import * as assert from "assert/strict";
 import { Stack } from "@pulumi/pulumi/automation";
+import { V1PersistentVolume } from "@kubernetes/client-node";
 import { clients, eventually, namespaceExists, testNamespaces } from "../../helpers/cluster";
+import { changes, progress } from "./stacks";
 
 type TestNamespaces = ReturnType<typeof testNamespaces>;
-import { changes, progress } from "./stacks";
+
+/** The volumes whose claims were in `namespace`. */
+async function volumesIn(namespace: string): Promise<V1PersistentVolume[]> {
+    return (await clients().core.listPersistentVolume()).items.filter((pv) => pv.spec?.claimRef?.namespace === namespace);
+}
 
 /** Names of the volumes whose claims were in `namespace`. */
 export async function volumesOf(namespace: string): Promise<string[]> {
-    return (await clients().core.listPersistentVolume()).items.filter((pv) => pv.spec?.claimRef?.namespace === namespace).map((pv) => pv.metadata!.name!);
+    return (await volumesIn(namespace)).map((pv) => pv.metadata!.name!);
 }
 
 export async function destroyCompletely(stack: Stack, namespaces: TestNamespaces): Promise<void> {
@@ -24,8 +30,7 @@ export async function destroyCompletely(stack: Stack, namespaces: TestNamespaces
     }
     // Released at least (the simulated node's control plane may keep them so); the real node's run
     // also waits for them to be deleted.
-    const { core } = clients();
-    const kept = (await core.listPersistentVolume()).items.filter((pv) => pv.spec?.claimRef?.namespace === namespaces.redis && pv.status?.phase !== "Released");
+    const kept = (await volumesIn(namespaces.redis)).filter((pv) => pv.status?.phase !== "Released");
     assert.deepEqual(kept.map((v) => v.metadata!.name), []);
     const again = await stack.destroy();
     assert.deepEqual(changes(again.summary.resourceChanges), {}, "a second destroy changes nothing");
