@@ -26,16 +26,19 @@ esac
 cd "$ROOT"
 
 bash scripts/deps.sh
-say "Pulumi toolchain"
-bash scripts/toolchain.sh
-# shellcheck source=scripts/toolchain/env.sh
-source scripts/toolchain/env.sh
-
 context="$(node -e 'const y=require("js-yaml"),fs=require("fs");const p=y.load(fs.readFileSync("Pulumi.yaml","utf8")).config.kubeContext.default;const s=(y.load(fs.readFileSync(process.argv[1],"utf8"))||{}).config||{};console.log(s["redis-platform:kubeContext"]??p)' "Pulumi.$stack.yaml")"
+# shellcheck source=scripts/lib/toolchain-bg.sh
+source scripts/lib/toolchain-bg.sh
 if [ "$context" = "embedded" ]; then
+    trap toolchain_bg_stop EXIT
+    toolchain_bg_start
     say "embedded cluster"
     bash scripts/cluster.sh up
 fi
+say "Pulumi toolchain"
+toolchain_bg_wait || die "the Pulumi toolchain could not be built: see its message above"
+# shellcheck source=scripts/toolchain/env.sh
+source scripts/toolchain/env.sh
 
 # shellcheck source=scripts/lib/private-tmp.sh
 source scripts/lib/private-tmp.sh

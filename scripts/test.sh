@@ -38,6 +38,7 @@ run_mocha() {
 }
 finish() {
     local status=$?
+    toolchain_bg_stop
     private_tmp_cleanup 2>/dev/null || true
     if [ "$started_cluster" = 1 ]; then
         say "stopping the embedded cluster this run started"
@@ -49,6 +50,9 @@ finish() {
 trap finish EXIT
 
 bash scripts/deps.sh
+# shellcheck source=scripts/lib/toolchain-bg.sh
+source scripts/lib/toolchain-bg.sh
+[ "${TEST_SKIP_INTEGRATION:-}" = 1 ] || toolchain_bg_start
 say "type checks"
 npx tsc --noEmit -p .
 npx tsc --noEmit -p policy
@@ -97,7 +101,7 @@ fi
 source scripts/lib/private-tmp.sh
 private_tmp
 say "Pulumi toolchain"
-bash scripts/toolchain.sh
+toolchain_bg_wait || { say "the Pulumi toolchain could not be built: see its message above"; exit 1; }
 # shellcheck source=scripts/toolchain/env.sh
 source scripts/toolchain/env.sh
 if [ "$node_mode" = real ]; then

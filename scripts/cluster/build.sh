@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Builds the embedded cluster's binaries from Go modules:
-#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok
-# into ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/cluster/<versions>/bin,
-# and with --node (the real node, CLUSTER_NODE=real) also
-#   kubelet, kube-proxy (same k8s.io/kubernetes build), coredns
-# into ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/cluster/<node versions>/bin.
+#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+# into ${REDIS_PLATFORM_CACHE:-$HOME/.cache/redis-platform}/cluster/<versions>/bin, and then
+#   --node (the real node, CLUSTER_NODE=real): kubelet, kube-proxy (same k8s.io/kubernetes
+#          build) and coredns into .../cluster/<node versions>/bin;
+#   --kwok (the simulated node, CLUSTER_NODE=kwok): kwok into .../cluster/<kwok versions>/bin.
 #
 # The build happens in a temporary directory next to the destination and is
 # renamed into place once every binary is built; a stamp file (.complete) marks
 # a finished build, so a warm run returns at once.
 #
-# Usage: scripts/cluster/build.sh [--force] [--node]
+# Usage: scripts/cluster/build.sh [--force] [--node|--kwok]
 set -Eeuo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,11 +21,12 @@ source "${HERE}/versions.sh"
 source "${HERE}/gobuild.sh"
 
 FORCE=0
-NODE=0
+MODE=control-plane
 for arg in "$@"; do
   case "${arg}" in
     --force) FORCE=1 ;;
-    --node) NODE=1 ;;
+    --node) MODE=node ;;
+    --kwok) MODE=kwok ;;
     -h|--help) sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument: ${arg}" >&2; exit 2 ;;
   esac
@@ -34,19 +35,25 @@ done
 say() { printf '[cluster build] %s\n' "$*"; }
 die() { printf '[cluster build] ERROR: %s\n' "$*" >&2; exit 1; }
 
-if [[ ${NODE} -eq 1 ]]; then
-  # the control plane first (a no-op when built), then the node's binaries
-  if [[ ${FORCE} -eq 1 ]]; then bash "${BASH_SOURCE[0]}" --force; else bash "${BASH_SOURCE[0]}"; fi
-  if [[ ${FORCE} -eq 0 ]] && cluster_node_binaries_ready; then
-    say "node binaries for ${CLUSTER_NODE_BUILD_NAME} already built: ${CLUSTER_NODE_BIN_DIR}"
-    exit 0
-  fi
-  # from here on this run builds the node set
-  CLUSTER_BUILD_NAME="${CLUSTER_NODE_BUILD_NAME}"
-  CLUSTER_BUILD_DIR="${CLUSTER_NODE_BUILD_DIR}"
-  CLUSTER_BIN_DIR="${CLUSTER_NODE_BIN_DIR}"
-elif [[ ${FORCE} -eq 0 ]] && cluster_binaries_ready; then
-  say "binaries for ${CLUSTER_BUILD_NAME} already built: ${CLUSTER_BIN_DIR}"
+case "${MODE}" in
+  node)
+    # the control plane first (a no-op when built), then this run builds the node set
+    if [[ ${FORCE} -eq 1 ]]; then bash "${BASH_SOURCE[0]}" --force; else bash "${BASH_SOURCE[0]}"; fi
+    ready() { cluster_node_binaries_ready; }
+    CLUSTER_BUILD_NAME="${CLUSTER_NODE_BUILD_NAME}"
+    CLUSTER_BUILD_DIR="${CLUSTER_NODE_BUILD_DIR}"
+    ;;
+  kwok)
+    if [[ ${FORCE} -eq 1 ]]; then bash "${BASH_SOURCE[0]}" --force; else bash "${BASH_SOURCE[0]}"; fi
+    ready() { cluster_kwok_ready; }
+    CLUSTER_BUILD_NAME="${CLUSTER_KWOK_BUILD_NAME}"
+    CLUSTER_BUILD_DIR="${CLUSTER_KWOK_BUILD_DIR}"
+    ;;
+  *) ready() { cluster_binaries_ready; } ;;
+esac
+CLUSTER_BIN_DIR="${CLUSTER_BUILD_DIR}/bin"
+if [[ ${FORCE} -eq 0 ]] && ready; then
+  say "${CLUSTER_BUILD_NAME} already built: ${CLUSTER_BIN_DIR}"
   exit 0
 fi
 
@@ -61,12 +68,8 @@ exec 9>"${CLUSTER_CACHE_ROOT}/.build.lock"
 if ! flock -n 9; then
   say "another build is running (lock ${CLUSTER_CACHE_ROOT}/.build.lock); waiting for it..."
   flock 9
-  if [[ ${FORCE} -eq 0 && ${NODE} -eq 0 ]] && cluster_binaries_ready; then
-    say "binaries for ${CLUSTER_BUILD_NAME} were built by the other run: ${CLUSTER_BIN_DIR}"
-    exit 0
-  fi
-  if [[ ${FORCE} -eq 0 && ${NODE} -eq 1 ]] && cluster_node_binaries_ready; then
-    say "node binaries for ${CLUSTER_BUILD_NAME} were built by the other run: ${CLUSTER_BIN_DIR}"
+  if [[ ${FORCE} -eq 0 ]] && ready; then
+    say "${CLUSTER_BUILD_NAME} was built by the other run: ${CLUSTER_BIN_DIR}"
     exit 0
   fi
 fi
@@ -77,7 +80,7 @@ trap cleanup EXIT
 trap 'echo; die "interrupted; full build log: ${LOG}"' INT TERM
 trap 'die "build script failed at line ${LINENO} (step: ${STEP_NAME:-setup}); full build log: ${LOG}"' ERR
 chmod 755 "${TMP}"
-mkdir -p "${TMP}/bin" "${TMP}/src/kubernetes" "${TMP}/src/etcd"
+mkdir -p "${TMP}/bin"
 
 export CGO_ENABLED=0
 export GOTOOLCHAIN=local
@@ -89,58 +92,111 @@ STEP_START=${START}
 say "building ${CLUSTER_BUILD_NAME} with $(go env GOVERSION) into ${CLUSTER_BIN_DIR}"
 say "full build log: ${LOG}"
 
-K8S_MINOR="$(echo "${CLUSTER_K8S_VERSION}" | cut -d. -f2)"
-STAGING_VERSION="v0.${CLUSTER_K8S_VERSION#v1.}"
+# resolve_kubernetes: download k8s.io/kubernetes, write the wrapper module that builds its
+# commands (${TMP}/src/kubernetes) and set K8S_LDFLAGS and K8S_COMMIT.
+resolve_kubernetes() {
+  local minor staging info m step_name="${STEP_NAME}"
+  minor="$(echo "${CLUSTER_K8S_VERSION}" | cut -d. -f2)"
+  staging="v0.${CLUSTER_K8S_VERSION#v1.}"
+  mod_download "k8s.io/kubernetes@${CLUSTER_K8S_VERSION}"
+  K8S_GOMOD="$(json_field GoMod)"
+  [[ -f "${K8S_GOMOD}" ]] || die "go.mod of k8s.io/kubernetes@${CLUSTER_K8S_VERSION} not found; full log: ${LOG}"
+  info="$(json_field Info)"
+  K8S_COMMIT="$(info_field "${info}" Hash)"
+  K8S_DATE="$(info_field "${info}" Time)"
+  # k8s.io/kubernetes points every staging module at ./staging/src/...; a module
+  # that depends on it must replace each one with its published v0.X.Y release.
+  local staging_mods
+  mapfile -t staging_mods < <(sed -nE 's#^[[:space:]]*(k8s\.io/[A-Za-z0-9._-]+)[[:space:]]+=>[[:space:]]+\./staging/src/.*#\1#p' "${K8S_GOMOD}")
+  [[ ${#staging_mods[@]} -gt 10 ]] || die "could not read the staging replace list from ${K8S_GOMOD}"
+  STEP_NAME="${step_name}"
+  mkdir -p "${TMP}/src/kubernetes"
+  {
+    echo "// Generated by scripts/cluster/build.sh: builds Kubernetes ${CLUSTER_K8S_VERSION} binaries"
+    echo "// from k8s.io/kubernetes with its staging modules at their ${staging} releases."
+    echo "module redis-platform.local/cluster-build/kubernetes"
+    echo
+    echo "go $(go_directive "${K8S_GOMOD}")"
+    # godebug settings of k8s.io/kubernetes (single-line and block forms).
+    awk '/^godebug \(/{b=1;print;next} b{print; if($0 ~ /^\)/) b=0; next} /^godebug /{print}' "${K8S_GOMOD}"
+    echo
+    echo "require k8s.io/kubernetes ${CLUSTER_K8S_VERSION}"
+    echo
+    echo "replace ("
+    for m in "${staging_mods[@]}"; do echo "	${m} => ${m} ${staging}"; done
+    echo ")"
+  } >"${TMP}/src/kubernetes/go.mod"
+  printf '\n# generated go.mod for kubernetes:\n' >>"${LOG}"; cat "${TMP}/src/kubernetes/go.mod" >>"${LOG}"
 
-# ---------------------------------------------------------------- modules
-step "resolve modules (k8s.io/kubernetes ${CLUSTER_K8S_VERSION}, staging ${STAGING_VERSION}, etcd ${CLUSTER_ETCD_VERSION})"
-STEP="${STEP_NAME}"
-mod_download "k8s.io/kubernetes@${CLUSTER_K8S_VERSION}"
-K8S_GOMOD="$(json_field GoMod)"
-[[ -f "${K8S_GOMOD}" ]] || die "go.mod of k8s.io/kubernetes@${CLUSTER_K8S_VERSION} not found; full log: ${LOG}"
-K8S_INFO="$(json_field Info)"
-K8S_COMMIT="$(info_field "${K8S_INFO}" Hash)"
-K8S_DATE="$(info_field "${K8S_INFO}" Time)"
-# k8s.io/kubernetes points every staging module at ./staging/src/...; a module
-# that depends on it must replace each one with its published v0.X.Y release.
-mapfile -t STAGING < <(sed -nE 's#^[[:space:]]*(k8s\.io/[A-Za-z0-9._-]+)[[:space:]]+=>[[:space:]]+\./staging/src/.*#\1#p' "${K8S_GOMOD}")
-[[ ${#STAGING[@]} -gt 10 ]] || die "could not read the staging replace list from ${K8S_GOMOD}"
-{
-  echo "// Generated by scripts/cluster/build.sh: builds Kubernetes ${CLUSTER_K8S_VERSION} binaries"
-  echo "// from k8s.io/kubernetes with its staging modules at their ${STAGING_VERSION} releases."
-  echo "module redis-platform.local/cluster-build/kubernetes"
-  echo
-  echo "go $(go_directive "${K8S_GOMOD}")"
-  # godebug settings of k8s.io/kubernetes (single-line and block forms).
-  awk '/^godebug \(/{b=1;print;next} b{print; if($0 ~ /^\)/) b=0; next} /^godebug /{print}' "${K8S_GOMOD}"
-  echo
-  echo "require k8s.io/kubernetes ${CLUSTER_K8S_VERSION}"
-  echo
-  echo "replace ("
-  for m in "${STAGING[@]}"; do echo "	${m} => ${m} ${STAGING_VERSION}"; done
-  echo ")"
-} >"${TMP}/src/kubernetes/go.mod"
-printf '\n# generated go.mod for kubernetes:\n' >>"${LOG}"; cat "${TMP}/src/kubernetes/go.mod" >>"${LOG}"
-
-K8S_LDFLAGS="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  K8S_LDFLAGS+=" -X ${pkg}.gitVersion=${CLUSTER_K8S_VERSION}"
-  K8S_LDFLAGS+=" -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${K8S_MINOR}"
-  K8S_LDFLAGS+=" -X ${pkg}.gitTreeState=clean"
-  # gitCommit: the tag's commit when the module proxy reports it (it does not
-  # always); otherwise empty rather than the unexpanded "$Format:%H$" placeholder.
-  K8S_LDFLAGS+=" -X ${pkg}.gitCommit=${K8S_COMMIT}"
-  [[ -n "${K8S_DATE}" ]] && K8S_LDFLAGS+=" -X ${pkg}.buildDate=${K8S_DATE}"
-done
-
-if [[ ${NODE} -eq 1 ]]; then
-  step_done
-  for cmd in kubelet kube-proxy; do
-    step "${cmd} ${CLUSTER_K8S_VERSION}"
-    run go -C "${TMP}/src/kubernetes" build -mod=mod -trimpath -ldflags "${K8S_LDFLAGS}" \
-      -o "${TMP}/bin/${cmd}" "k8s.io/kubernetes/cmd/${cmd}"
-    step_done
+  K8S_LDFLAGS="-s -w"
+  for m in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    K8S_LDFLAGS+=" -X ${m}.gitVersion=${CLUSTER_K8S_VERSION}"
+    K8S_LDFLAGS+=" -X ${m}.gitMajor=1 -X ${m}.gitMinor=${minor}"
+    K8S_LDFLAGS+=" -X ${m}.gitTreeState=clean"
+    # gitCommit: the tag's commit when the module proxy reports it (it does not
+    # always); otherwise empty rather than the unexpanded "$Format:%H$" placeholder.
+    K8S_LDFLAGS+=" -X ${m}.gitCommit=${K8S_COMMIT}"
+    if [[ -n "${K8S_DATE}" ]]; then K8S_LDFLAGS+=" -X ${m}.buildDate=${K8S_DATE}"; fi
   done
+}
+
+# build_kubernetes CMD...: k8s.io/kubernetes/cmd/CMD for each, in one go build, so that one
+# binary links while the packages of the next compile (the linker uses one core).
+build_kubernetes() {
+  local pkgs=() c
+  for c in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/${c}"); done
+  run go -C "${TMP}/src/kubernetes" build -mod=mod -trimpath -ldflags "${K8S_LDFLAGS}" \
+    -o "${TMP}/bin/" "${pkgs[@]}"
+}
+
+build_control_plane() {
+  step "resolve modules (k8s.io/kubernetes ${CLUSTER_K8S_VERSION}, etcd ${CLUSTER_ETCD_VERSION})"
+  local step_name="${STEP_NAME}" info etcd_gomod
+  resolve_kubernetes
+  mod_download "go.etcd.io/etcd/server/v3@${CLUSTER_ETCD_VERSION}"
+  STEP_NAME="${step_name}"
+  etcd_gomod="$(json_field GoMod)"
+  info="$(json_field Info)"
+  ETCD_COMMIT="$(info_field "${info}" Hash)"
+  mkdir -p "${TMP}/src/etcd"
+  {
+    echo "// Generated by scripts/cluster/build.sh: builds etcd ${CLUSTER_ETCD_VERSION} from go.etcd.io/etcd/server/v3"
+    echo "// (whose own go.mod has local replace directives, so it cannot be go-installed directly)."
+    echo "module redis-platform.local/cluster-build/etcd"
+    echo
+    echo "go $(go_directive "${etcd_gomod}")"
+    echo
+    echo "require go.etcd.io/etcd/server/v3 ${CLUSTER_ETCD_VERSION}"
+  } >"${TMP}/src/etcd/go.mod"
+  step_done
+
+  step "etcd ${CLUSTER_ETCD_VERSION}"
+  run go -C "${TMP}/src/etcd" build -mod=mod -trimpath \
+    -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_COMMIT:0:7}" \
+    -o "${TMP}/bin/etcd" go.etcd.io/etcd/server/v3
+  step_done
+
+  step "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl ${CLUSTER_K8S_VERSION}"
+  build_kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl
+  step_done
+
+  step "check binaries"
+  run "${TMP}/bin/etcd" --version
+  run "${TMP}/bin/kube-apiserver" --version
+  run "${TMP}/bin/kubectl" version --client
+  "${TMP}/bin/kube-apiserver" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
+    || die "kube-apiserver does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
+  step_done
+  BUILD_INFO=("kubernetes: ${CLUSTER_K8S_VERSION} ${K8S_COMMIT}" "etcd: ${CLUSTER_ETCD_VERSION} ${ETCD_COMMIT:-}")
+}
+
+build_node() {
+  step "resolve k8s.io/kubernetes ${CLUSTER_K8S_VERSION}"
+  resolve_kubernetes
+  step_done
+  step "kubelet, kube-proxy ${CLUSTER_K8S_VERSION}"
+  build_kubernetes kubelet kube-proxy
+  step_done
   step "coredns ${CLUSTER_COREDNS_VERSION}"
   # coredns's go.mod has no replace directives: go install uses exactly its release's dependencies.
   run env GOBIN="${TMP}/bin" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@${CLUSTER_COREDNS_VERSION}"
@@ -152,63 +208,30 @@ if [[ ${NODE} -eq 1 ]]; then
   "${TMP}/bin/kubelet" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
     || die "kubelet does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
   step_done
-else
-mod_download "go.etcd.io/etcd/server/v3@${CLUSTER_ETCD_VERSION}"
-STEP_NAME="${STEP}"
-ETCD_GOMOD="$(json_field GoMod)"
-ETCD_INFO="$(json_field Info)"
-ETCD_COMMIT="$(info_field "${ETCD_INFO}" Hash)"
-{
-  echo "// Generated by scripts/cluster/build.sh: builds etcd ${CLUSTER_ETCD_VERSION} from go.etcd.io/etcd/server/v3"
-  echo "// (whose own go.mod has local replace directives, so it cannot be go-installed directly)."
-  echo "module redis-platform.local/cluster-build/etcd"
-  echo
-  echo "go $(go_directive "${ETCD_GOMOD}")"
-  echo
-  echo "require go.etcd.io/etcd/server/v3 ${CLUSTER_ETCD_VERSION}"
-} >"${TMP}/src/etcd/go.mod"
-step_done
+  BUILD_INFO=("kubernetes: ${CLUSTER_K8S_VERSION} ${K8S_COMMIT}" "coredns: ${CLUSTER_COREDNS_VERSION}")
+}
 
-# ---------------------------------------------------------------- etcd
-step "etcd ${CLUSTER_ETCD_VERSION}"
-run go -C "${TMP}/src/etcd" build -mod=mod -trimpath \
-  -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_COMMIT:0:7}" \
-  -o "${TMP}/bin/etcd" go.etcd.io/etcd/server/v3
-step_done
-
-# ---------------------------------------------------------------- kubernetes
-for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-  step "${cmd} ${CLUSTER_K8S_VERSION}"
-  run go -C "${TMP}/src/kubernetes" build -mod=mod -trimpath -ldflags "${K8S_LDFLAGS}" \
-    -o "${TMP}/bin/${cmd}" "k8s.io/kubernetes/cmd/${cmd}"
+build_kwok() {
+  step "kwok ${CLUSTER_KWOK_VERSION}"
+  # kwok's go.mod has no replace directives: go install uses exactly its release's dependencies.
+  run env GOBIN="${TMP}/bin" go install -trimpath \
+    -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${CLUSTER_KWOK_VERSION} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${CLUSTER_K8S_VERSION}" \
+    "sigs.k8s.io/kwok/cmd/kwok@${CLUSTER_KWOK_VERSION}"
+  run "${TMP}/bin/kwok" --version
   step_done
-done
+  BUILD_INFO=("kwok: ${CLUSTER_KWOK_VERSION} (reports Kubernetes ${CLUSTER_K8S_VERSION})")
+}
 
-# ---------------------------------------------------------------- kwok
-step "kwok ${CLUSTER_KWOK_VERSION}"
-# kwok's go.mod has no replace directives: go install uses exactly its release's dependencies.
-run env GOBIN="${TMP}/bin" go install -trimpath \
-  -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${CLUSTER_KWOK_VERSION} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${CLUSTER_K8S_VERSION}" \
-  "sigs.k8s.io/kwok/cmd/kwok@${CLUSTER_KWOK_VERSION}"
-step_done
-
-# ---------------------------------------------------------------- check + install
-step "check binaries"
-run "${TMP}/bin/etcd" --version
-run "${TMP}/bin/kube-apiserver" --version
-run "${TMP}/bin/kubectl" version --client
-run "${TMP}/bin/kwok" --version
-"${TMP}/bin/kube-apiserver" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
-  || die "kube-apiserver does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
-step_done
-fi
+case "${MODE}" in
+  node) build_node ;;
+  kwok) build_kwok ;;
+  *) build_control_plane ;;
+esac
 
 END=$(date +%s)
 {
   echo "name: ${CLUSTER_BUILD_NAME}"
-  echo "kubernetes: ${CLUSTER_K8S_VERSION} ${K8S_COMMIT}"
-  [[ ${NODE} -eq 1 ]] || echo "etcd: ${CLUSTER_ETCD_VERSION} ${ETCD_COMMIT:-}"
-  if [[ ${NODE} -eq 1 ]]; then echo "coredns: ${CLUSTER_COREDNS_VERSION}"; else echo "kwok: ${CLUSTER_KWOK_VERSION}"; fi
+  printf '%s\n' "${BUILD_INFO[@]}"
   echo "go: $(go env GOVERSION)"
   echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores"
   echo "total: $((END - START))s"

@@ -130,6 +130,7 @@ bin_of() {
     containerd) command -v containerd ;;
     kubelet | kube-proxy | coredns) echo "${CLUSTER_NODE_BIN_DIR}/$1" ;;
     kube-router) cluster_addon_bin kube-router ;;
+    kwok) echo "${CLUSTER_KWOK_BIN}" ;;
     *) echo "${CLUSTER_BIN_DIR}/$1" ;;
   esac
 }

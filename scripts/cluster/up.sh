@@ -13,6 +13,7 @@ cmd_up() {
       die "the cluster in ${REL_STATE}/ runs with CLUSTER_NODE=${NODE_MODE}, not ${want_mode}: run 'npm run cluster:down' first"
     fi
     if [[ "${NODE_MODE}" == real ]] && ! cluster_node_binaries_ready; then :
+    elif [[ "${NODE_MODE}" == kwok ]] && ! cluster_kwok_ready; then :
     elif cluster_binaries_ready && all_healthy; then
       say "cluster already up and healthy (kubeconfig ${REL_STATE}/kubeconfig, context ${CONTEXT})"
       cmd_status || true
@@ -38,6 +39,10 @@ cmd_up() {
     say "kubelet, kube-proxy and CoreDNS not built yet; building ${CLUSTER_NODE_BUILD_NAME} (once; about a minute with warm Go caches)"
     bash "${SCRIPT_DIR}/cluster/build.sh" --node || die "node build failed (see the log path above); retry with: bash scripts/cluster/build.sh --node"
   fi
+  if [[ "${want_mode}" == kwok ]] && ! cluster_kwok_ready; then
+    say "kwok not built yet; building ${CLUSTER_KWOK_BUILD_NAME} (once; about 3 minutes with empty Go caches)"
+    bash "${SCRIPT_DIR}/cluster/build.sh" --kwok || die "kwok build failed (see the log path above); retry with: bash scripts/cluster/build.sh --kwok"
+  fi
   load_settings env
   check_ports
   mkdir -p "${STATE}" "${LOGS}" "${PIDS}" "${KCFG_DIR}" "${STATE}/kwok"
@@ -45,7 +50,7 @@ cmd_up() {
     node_install_packages
     node_check_ports
   fi
-  say "starting embedded Kubernetes ${CLUSTER_K8S_VERSION} (etcd ${CLUSTER_ETCD_VERSION}, kwok ${CLUSTER_KWOK_VERSION}) in ${REL_STATE}/"
+  say "starting embedded Kubernetes ${CLUSTER_K8S_VERSION} (etcd ${CLUSTER_ETCD_VERSION}, node: ${NODE_MODE}) in ${REL_STATE}/"
   gen_pki
   write_kubeconfig "${KUBECONFIG_FILE}" embedded-admin admin
   write_kubeconfig "${KCFG_DIR}/controller-manager.kubeconfig" system:kube-controller-manager controller-manager

@@ -15,19 +15,49 @@ CLUSTER_ETCD_VERSION="${CLUSTER_ETCD_VERSION:-v3.6.4}"
 CLUSTER_KWOK_VERSION="${CLUSTER_KWOK_VERSION:-v0.7.0}"
 
 CLUSTER_CACHE_ROOT="${REDIS_PLATFORM_CACHE:-${HOME}/.cache/redis-platform}/cluster"
-CLUSTER_BUILD_NAME="k8s-${CLUSTER_K8S_VERSION}-etcd-${CLUSTER_ETCD_VERSION}-kwok-${CLUSTER_KWOK_VERSION}"
+# The control plane (both node modes): etcd and the Kubernetes control-plane binaries, kubectl.
+CLUSTER_BUILD_NAME="k8s-${CLUSTER_K8S_VERSION}-etcd-${CLUSTER_ETCD_VERSION}"
 CLUSTER_BUILD_DIR="${CLUSTER_CACHE_ROOT}/${CLUSTER_BUILD_NAME}"
 CLUSTER_BIN_DIR="${CLUSTER_BUILD_DIR}/bin"
 CLUSTER_BUILD_STAMP="${CLUSTER_BUILD_DIR}/.complete"
-CLUSTER_BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
+CLUSTER_BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 # cluster_binaries_ready: true when a completed build of these versions exists.
 cluster_binaries_ready() {
+  cluster_cache_migrate
   [[ -f "${CLUSTER_BUILD_STAMP}" ]] || return 1
   local b
   for b in "${CLUSTER_BINARIES[@]}"; do
     [[ -x "${CLUSTER_BIN_DIR}/${b}" ]] || return 1
   done
+}
+
+# The simulated node (CLUSTER_NODE=kwok; scripts/cluster/build.sh --kwok) alone needs kwok, so the
+# real node's cold build does not compile it. Its build records the Kubernetes version it reports.
+CLUSTER_KWOK_BUILD_NAME="kwok-${CLUSTER_KWOK_VERSION}-k8s-${CLUSTER_K8S_VERSION}"
+CLUSTER_KWOK_BUILD_DIR="${CLUSTER_CACHE_ROOT}/${CLUSTER_KWOK_BUILD_NAME}"
+CLUSTER_KWOK_BIN="${CLUSTER_KWOK_BUILD_DIR}/bin/kwok"
+
+# cluster_kwok_ready: true when a completed kwok build of these versions exists.
+cluster_kwok_ready() {
+  cluster_cache_migrate
+  [[ -f "${CLUSTER_KWOK_BUILD_DIR}/.complete" && -x "${CLUSTER_KWOK_BIN}" ]]
+}
+
+# cluster_cache_migrate: caches made before kwok had a build of its own kept it with the control
+# plane in k8s-<v>-etcd-<v>-kwok-<v>/; split such a completed build into the two directories
+# (renames only, so a warm cache stays warm).
+cluster_cache_migrate() {
+  local cp="${CLUSTER_CACHE_ROOT}/k8s-${CLUSTER_K8S_VERSION}-etcd-${CLUSTER_ETCD_VERSION}"
+  local old="${cp}-kwok-${CLUSTER_KWOK_VERSION}"
+  [[ -f "${old}/.complete" && ! -e "${cp}" ]] || return 0
+  if [[ -x "${old}/bin/kwok" && ! -e "${CLUSTER_KWOK_BUILD_DIR}" ]]; then
+    mkdir -p "${CLUSTER_KWOK_BUILD_DIR}/bin"
+    mv "${old}/bin/kwok" "${CLUSTER_KWOK_BIN}"
+    cp "${old}/.complete" "${CLUSTER_KWOK_BUILD_DIR}/.complete"
+  fi
+  rm -f "${old}/bin/kwok"
+  mv "${old}" "${cp}" 2>/dev/null || true # a concurrent run may have moved it already
 }
 
 # The real node (CLUSTER_NODE=real; scripts/cluster/build.sh --node): kubelet and kube-proxy
