@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (npm test). Installs or builds whatever is missing (npm packages,
-# cluster binaries, the Pulumi toolchain; all cached outside the repo) and runs, in order:
+# cluster binaries, the Pulumi toolchain; all cached outside the repo; a missing toolchain builds in
+# the background at nice 19 from the start, scripts/lib/toolchain-bg.sh) and runs, in order:
 #   1. type checks, unit and policy tests (Pulumi mocks; seconds), the policy pack itself started
 #      and driven over gRPC the way the Pulumi CLI does, and the Go tests of the project's own
 #      random provider (providers/random)

@@ -30,7 +30,7 @@ cmd_up() {
   fi
   local built=""
   if ! cluster_binaries_ready; then
-    say "Kubernetes binaries not built yet; building ${CLUSTER_BUILD_NAME} from Go modules (once per version set; about 15 minutes on 2 cores with empty Go caches)"
+    say "Kubernetes binaries not built yet; building ${CLUSTER_BUILD_NAME} from Go modules (once per version set; about 20 minutes on 2 cores with empty Go caches)"
     bash "${SCRIPT_DIR}/cluster/build.sh" || die "build failed (see the log path above); retry with: bash scripts/cluster.sh build"
     built=" (after a $(($(date +%s) - T0))s build)"
     T0=$(date +%s)
