@@ -35,16 +35,17 @@ done
 say() { printf '[cluster build] %s\n' "$*"; }
 die() { printf '[cluster build] ERROR: %s\n' "$*" >&2; exit 1; }
 
+if [[ "${MODE}" != control-plane ]]; then
+  # the control plane first (a no-op when built), then this run builds the node's set
+  if [[ ${FORCE} -eq 1 ]]; then bash "${BASH_SOURCE[0]}" --force; else bash "${BASH_SOURCE[0]}"; fi
+fi
 case "${MODE}" in
   node)
-    # the control plane first (a no-op when built), then this run builds the node set
-    if [[ ${FORCE} -eq 1 ]]; then bash "${BASH_SOURCE[0]}" --force; else bash "${BASH_SOURCE[0]}"; fi
     ready() { cluster_node_binaries_ready; }
     CLUSTER_BUILD_NAME="${CLUSTER_NODE_BUILD_NAME}"
     CLUSTER_BUILD_DIR="${CLUSTER_NODE_BUILD_DIR}"
     ;;
   kwok)
-    if [[ ${FORCE} -eq 1 ]]; then bash "${BASH_SOURCE[0]}" --force; else bash "${BASH_SOURCE[0]}"; fi
     ready() { cluster_kwok_ready; }
     CLUSTER_BUILD_NAME="${CLUSTER_KWOK_BUILD_NAME}"
     CLUSTER_BUILD_DIR="${CLUSTER_KWOK_BUILD_DIR}"
@@ -149,6 +150,12 @@ build_kubernetes() {
     -o "${TMP}/bin/" "${pkgs[@]}"
 }
 
+# reports_k8s_version CMD: the built Kubernetes command reports the version it was built as.
+reports_k8s_version() {
+  "${TMP}/bin/$1" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
+    || die "$1 does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
+}
+
 build_control_plane() {
   step "resolve modules (k8s.io/kubernetes ${CLUSTER_K8S_VERSION}, etcd ${CLUSTER_ETCD_VERSION})"
   local step_name="${STEP_NAME}" info etcd_gomod
@@ -184,8 +191,7 @@ build_control_plane() {
   run "${TMP}/bin/etcd" --version
   run "${TMP}/bin/kube-apiserver" --version
   run "${TMP}/bin/kubectl" version --client
-  "${TMP}/bin/kube-apiserver" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
-    || die "kube-apiserver does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
+  reports_k8s_version kube-apiserver
   step_done
   BUILD_INFO=("kubernetes: ${CLUSTER_K8S_VERSION} ${K8S_COMMIT}" "etcd: ${CLUSTER_ETCD_VERSION} ${ETCD_COMMIT:-}")
 }
@@ -205,8 +211,7 @@ build_node() {
   run "${TMP}/bin/kubelet" --version
   run "${TMP}/bin/kube-proxy" --version
   run "${TMP}/bin/coredns" -version
-  "${TMP}/bin/kubelet" --version 2>/dev/null | grep -q "${CLUSTER_K8S_VERSION}" \
-    || die "kubelet does not report ${CLUSTER_K8S_VERSION}; full build log: ${LOG}"
+  reports_k8s_version kubelet
   step_done
   BUILD_INFO=("kubernetes: ${CLUSTER_K8S_VERSION} ${K8S_COMMIT}" "coredns: ${CLUSTER_COREDNS_VERSION}")
 }
